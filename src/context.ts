@@ -1,0 +1,17 @@
+import type { HearthConfig } from "./config/schema.ts";
+import type { ServerKeys } from "./keys/signing-key-file.ts";
+import type { Metrics } from "./http/metrics.ts";
+import type { Db } from "./storage/database.ts";
+import type { Logger } from "./util/logger.ts";
+
+/** Everything one homeserver instance needs, built once at start; nothing in Hearth is global. */
+export interface HearthContext {
+  readonly config: HearthConfig;
+  readonly serverName: string;
+  readonly log: Logger;
+  readonly db: Db;
+  readonly keys: ServerKeys;
+  readonly metrics: Metrics;
+  /** Injected so tests can move time; production uses Date.now. */
+  readonly clock: () => number;
+}

@@ -1,0 +1,140 @@
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import type { HearthConfig } from "./config/schema.ts";
+import type { HearthContext } from "./context.ts";
+import { createApp } from "./http/app.ts";
+import { startListener, stopListener, type RunningListener } from "./http/listeners.ts";
+import { Metrics } from "./http/metrics.ts";
+import type { HearthApp, Resource } from "./http/types.ts";
+import { loadOrCreateServerKeys } from "./keys/signing-key-file.ts";
+import { openDatabase, type DbHandle } from "./storage/database.ts";
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "./storage/embedded-postgres.ts";
+import { initInstanceMeta } from "./storage/instance-meta.ts";
+import { migrateToLatest } from "./storage/migrate.ts";
+import { createLogger, type Logger } from "./util/logger.ts";
+
+export interface Homeserver {
+  readonly ctx: HearthContext;
+  /** The app for a set of resources, for in-process requests (tests) without a socket. */
+  app(resources?: readonly Resource[]): HearthApp;
+  /** Opens every configured listener. */
+  listen(): Promise<RunningListener[]>;
+  readonly listeners: readonly RunningListener[];
+  /** Drains requests, closes the database pool and stops the embedded database, in that order. */
+  stop(): Promise<void>;
+  /** Facts worth printing at start. */
+  readonly startup: { createdSigningKey: boolean; embeddedDatabase?: string; migrationsApplied: string[] };
+}
+
+export interface HomeserverOptions {
+  clock?: () => number;
+  logger?: Logger;
+  /** How long stop() lets in-flight requests run before cutting connections. */
+  shutdownGraceMs?: number;
+}
+
+export class ServerNameMismatchError extends Error {}
+
+const ALL_RESOURCES: readonly Resource[] = ["client", "federation", "media", "admin", "metrics"];
+
+export function signingKeyPath(config: HearthConfig): string {
+  return config.signing_key_path ?? path.join(config.data_dir, "signing.key");
+}
+
+/** Builds one instance: database (embedded or configured), migrations, keys. Nothing is global. */
+export async function createHomeserver(
+  config: HearthConfig,
+  opts: HomeserverOptions = {},
+): Promise<Homeserver> {
+  const log = opts.logger ?? createLogger(config.log, { server: config.server_name });
+  await mkdir(config.data_dir, { recursive: true });
+
+  let embedded: EmbeddedPostgresHandle | undefined;
+  let dbHandle: DbHandle | undefined;
+  try {
+    let url = config.database.url;
+    if (!url) {
+      embedded = await startEmbeddedPostgres(path.join(config.data_dir, "postgres"), (line) =>
+        log.debug({ component: "postgres" }, line.trim()),
+      );
+      url = embedded.url;
+    }
+    dbHandle = openDatabase(url, config.database.schema, config.database.pool_max);
+    const migrationsApplied = await migrateToLatest(dbHandle.db, config.database.schema);
+    const storedName = await initInstanceMeta(dbHandle.db, "server_name", config.server_name);
+    if (storedName !== config.server_name) {
+      throw new ServerNameMismatchError(
+        `this database belongs to server_name ${JSON.stringify(storedName)}, not ${JSON.stringify(config.server_name)}; ` +
+          "a server name can never change once chosen",
+      );
+    }
+    const { keys, created } = await loadOrCreateServerKeys(signingKeyPath(config));
+
+    const ctx: HearthContext = {
+      config,
+      serverName: config.server_name,
+      log,
+      db: dbHandle.db,
+      keys,
+      metrics: new Metrics(dbHandle.pool),
+      clock: opts.clock ?? Date.now,
+    };
+    return assemble(
+      ctx,
+      dbHandle,
+      embedded,
+      {
+        createdSigningKey: created,
+        embeddedDatabase: embedded?.dataDir,
+        migrationsApplied,
+      },
+      opts.shutdownGraceMs ?? 5_000,
+    );
+  } catch (err) {
+    await dbHandle?.close().catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+    throw err;
+  }
+}
+
+function assemble(
+  ctx: HearthContext,
+  dbHandle: DbHandle,
+  embedded: EmbeddedPostgresHandle | undefined,
+  startup: Homeserver["startup"],
+  graceMs: number,
+): Homeserver {
+  const apps = new Map<string, HearthApp>();
+  const appFor = (resources: readonly Resource[]): HearthApp => {
+    const key = [...resources].sort().join(",");
+    let app = apps.get(key);
+    if (!app) {
+      app = createApp(ctx, resources);
+      apps.set(key, app);
+    }
+    return app;
+  };
+  const listeners: RunningListener[] = [];
+  let stopping: Promise<void> | undefined;
+
+  return {
+    ctx,
+    startup,
+    listeners,
+    app: (resources = ALL_RESOURCES) => appFor(resources),
+    async listen() {
+      for (const listener of ctx.config.listeners) {
+        listeners.push(await startListener(listener, appFor(listener.resources)));
+      }
+      return listeners;
+    },
+    stop() {
+      stopping ??= (async () => {
+        await Promise.all(listeners.map((l) => stopListener(l, graceMs)));
+        await dbHandle.close();
+        await embedded?.stop();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import { randomUUID } from "node:crypto";
+import { Hono, type MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { methodNotAllowed } from "hono/method-not-allowed";
+import { matchedRoutes } from "hono/route";
+import type { HearthContext } from "../context.ts";
+import { tooLarge } from "../errors.ts";
+import { errorHandler, methodNotAllowedResponse, notFoundHandler } from "./errors.ts";
+import { routeModulesFor } from "./resources.ts";
+import type { HearthApp, HearthEnv, Resource } from "./types.ts";
+
+/** The route pattern a request matched (not its path, so metrics keep a bounded set of labels). */
+function matchedRoute(c: Parameters<MiddlewareHandler>[0]): string {
+  return (
+    matchedRoutes(c)
+      .filter((r) => r.method !== "ALL")
+      .at(-1)?.path ?? "unmatched"
+  );
+}
+
+function observe(ctx: HearthContext): MiddlewareHandler<HearthEnv> {
+  return async (c, next) => {
+    const requestId = randomUUID();
+    c.set("requestId", requestId);
+    const started = performance.now();
+    await next();
+    const seconds = (performance.now() - started) / 1000;
+    const route = matchedRoute(c);
+    const status = c.res.status;
+    ctx.metrics.httpRequests.inc({ method: c.req.method, route, status: String(status) });
+    ctx.metrics.httpDuration.observe({ method: c.req.method, route }, seconds);
+    ctx.log.info(
+      { requestId, method: c.req.method, route, status, ms: Math.round(seconds * 1000) },
+      "request",
+    );
+  };
+}
+
+/**
+ * The app one listener serves: common middleware (request id, logs and metrics, CORS with preflights
+ * answered before any handler, body limit, 405 for known paths), then the routes of its resources.
+ */
+export function createApp(ctx: HearthContext, resources: readonly Resource[]): HearthApp {
+  const app: HearthApp = new Hono<HearthEnv>();
+  app.use(observe(ctx));
+  app.use(
+    cors({
+      origin: "*",
+      allowMethods: ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"],
+      allowHeaders: ["X-Requested-With", "Content-Type", "Authorization"],
+    }),
+  );
+  app.use(methodNotAllowed({ app, onMethodNotAllowed: methodNotAllowedResponse }));
+  app.use(
+    bodyLimit({
+      maxSize: ctx.config.http.max_request_bytes,
+      onError: () => {
+        throw tooLarge();
+      },
+    }),
+  );
+  for (const register of routeModulesFor(resources)) register(app, ctx);
+  app.notFound(notFoundHandler);
+  app.onError(errorHandler(ctx.log));
+  return app;
+}

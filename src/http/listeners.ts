@@ -1,0 +1,56 @@
+import { readFileSync } from "node:fs";
+import type { Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { createAdaptorServer } from "@hono/node-server";
+import type { HearthApp, Resource } from "./types.ts";
+
+export interface ListenerConfig {
+  bind: string;
+  port: number;
+  tls?: { cert: string; key: string } | undefined;
+  resources: Resource[];
+}
+
+export interface RunningListener {
+  readonly config: ListenerConfig;
+  readonly server: Server;
+  /** The bound port (differs from the configured one when that was 0). */
+  readonly port: number;
+  readonly url: string;
+}
+
+export async function startListener(config: ListenerConfig, app: HearthApp): Promise<RunningListener> {
+  const server = (
+    config.tls
+      ? createAdaptorServer({
+          fetch: app.fetch,
+          createServer: createHttpsServer,
+          serverOptions: { cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) },
+        })
+      : createAdaptorServer({ fetch: app.fetch })
+  ) as Server;
+  // Long enough for /sync long-polls behind a proxy, short enough to shed dead keep-alive sockets.
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.bind, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.bind.includes(":") ? `[${config.bind}]` : config.bind;
+  return { config, server, port, url: `${config.tls ? "https" : "http"}://${host}:${port}` };
+}
+
+/** Stops accepting, lets in-flight requests finish, then cuts whatever is left after `graceMs`. */
+export async function stopListener(listener: RunningListener, graceMs: number): Promise<void> {
+  const { server } = listener;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+  timer.unref();
+  await closed;
+  clearTimeout(timer);
+}

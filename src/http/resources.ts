@@ -1,0 +1,20 @@
+import { versionsRoutes } from "../client-api/versions.ts";
+import { keyServerRoutes } from "../federation/key-server.ts";
+import { federationVersionRoutes } from "../federation/version.ts";
+import { healthRoutes } from "./health.ts";
+import { metricsRoutes } from "./metrics-route.ts";
+import type { Resource, RouteModule } from "./types.ts";
+import { wellKnownClientRoutes, wellKnownServerRoutes } from "./well-known.ts";
+
+/** Which spec areas each listener resource serves. */
+const ROUTES_BY_RESOURCE: Record<Resource, readonly RouteModule[]> = {
+  client: [wellKnownClientRoutes, versionsRoutes],
+  federation: [wellKnownServerRoutes, federationVersionRoutes, keyServerRoutes],
+  media: [],
+  admin: [],
+  metrics: [metricsRoutes],
+};
+
+export function routeModulesFor(resources: readonly Resource[]): RouteModule[] {
+  return [healthRoutes, ...new Set(resources.flatMap((r) => ROUTES_BY_RESOURCE[r]))];
+}

@@ -1,0 +1,41 @@
+import { Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
+import type { Database } from "./schema.ts";
+
+export type Db = Kysely<Database>;
+
+export interface DbHandle {
+  db: Db;
+  pool: pg.Pool;
+  schema: string;
+  close(): Promise<void>;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function assertSchemaName(schema: string): void {
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid database schema name: ${schema}`);
+}
+
+/**
+ * Opens a pool whose sessions all use `schema` first, so test files (and co-hosted instances) can share
+ * one database with a schema each.
+ */
+export function openDatabase(url: string, schema: string, poolMax: number): DbHandle {
+  assertSchemaName(schema);
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolMax,
+    options: `-c search_path=${schema}`,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client losing its connection (database restart) must not crash the process.
+  pool.on("error", () => undefined);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    pool,
+    schema,
+    close: () => db.destroy(),
+  };
+}

