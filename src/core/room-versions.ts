@@ -38,6 +38,12 @@ export interface RoomVersion {
   readonly implicitRoomCreator: boolean;
   /** v11+ redaction algorithm (MSC2176/MSC3821/MSC3989): drops top-level origin/membership/prev_state, … */
   readonly updatedRedactionRules: boolean;
+  /**
+   * v11+: an event whose sender/room_id/state_key/type/event_id exceeds 255 UTF-8 bytes is dropped.
+   * In v1–v10 Synapse long measured code points, so byte-only violators are kept as rejected events
+   * instead (dropping them now would break rooms that already contain them).
+   */
+  readonly strictEventByteLimits: boolean;
   /** v1–v11: `m.room.create` must be among every other event's `auth_events`; v12 makes it implicit. */
   readonly createEventInAuthEvents: boolean;
   /** v12: the room id is `!` + the create event's reference hash; the create event has no `room_id`. */
@@ -63,6 +69,7 @@ const base = {
   integerPowerLevels: false,
   implicitRoomCreator: false,
   updatedRedactionRules: false,
+  strictEventByteLimits: false,
   createEventInAuthEvents: true,
   roomIdFromCreateEvent: false,
   privilegedCreators: false,
@@ -94,7 +101,13 @@ const v7: RoomVersion = { ...v6, id: "7", knock: true };
 const v8: RoomVersion = { ...v7, id: "8", restrictedJoins: true, redactionKeepsJoinRulesAllow: true };
 const v9: RoomVersion = { ...v8, id: "9", redactionKeepsJoinAuthorisedVia: true };
 const v10: RoomVersion = { ...v9, id: "10", knockRestricted: true, integerPowerLevels: true };
-const v11: RoomVersion = { ...v10, id: "11", implicitRoomCreator: true, updatedRedactionRules: true };
+const v11: RoomVersion = {
+  ...v10,
+  id: "11",
+  implicitRoomCreator: true,
+  updatedRedactionRules: true,
+  strictEventByteLimits: true,
+};
 const v12: RoomVersion = {
   ...v11,
   id: "12",
