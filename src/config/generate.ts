@@ -38,20 +38,20 @@ export function generateConfigYaml(opts: GenerateConfigOptions = {}): string {
 
   // A public name is normally served through a TLS reverse proxy on the standard port.
   const baseurl = isLocal(serverName)
-    ? `# public_baseurl: "http://localhost:8008/"  # defaults to the first client listener`
+    ? `# public_baseurl: "http://localhost:8008/" # defaults to the first client listener`
     : `public_baseurl: ${q(`https://${serverName.replace(/:[0-9]+$/, "")}/`)}`;
 
   const registration = [
     "registration:",
-    "  # Allow sign-ups through the client API. With a token configured, signing up needs it;",
-    "  # without one, anyone who can reach the server can create an account.",
+    " # Allow sign-ups through the client API. With a token configured, signing up needs it;",
+    " # without one, anyone who can reach the server can create an account.",
     "  enabled: false",
     opts.registrationToken === undefined
-      ? '  # token: "choose-a-token"  # share with the people you invite'
-      : `  token: ${q(opts.registrationToken)}  # share with the people you invite`,
+      ? ' # token: "choose-a-token" # share with the people you invite'
+      : `  token: ${q(opts.registrationToken)} # share with the people you invite`,
     opts.registrationSharedSecret === undefined
-      ? '  # shared_secret: "long-random-string"  # enables admin registration (synadm, register_new_matrix_user)'
-      : `  shared_secret: ${q(opts.registrationSharedSecret)}  # admin registration (synadm); keep private`,
+      ? ' # shared_secret: "long-random-string" # enables admin registration (synadm, register_new_matrix_user)'
+      : `  shared_secret: ${q(opts.registrationSharedSecret)} # admin registration (synadm); keep private`,
   ];
 
   return [
@@ -69,24 +69,24 @@ export function generateConfigYaml(opts: GenerateConfigOptions = {}): string {
     'data_dir: "./data"',
     "",
     "listeners:",
-    "  # Plain HTTP on loopback: put a TLS reverse proxy in front, or add `tls: {cert, key}` here.",
+    " # Plain HTTP on loopback: put a TLS reverse proxy in front, or add `tls: {cert, key}` here.",
     '  - bind: "127.0.0.1"',
     "    port: 8008",
     "    resources: [client, federation, media, admin]",
     "",
     "database:",
-    "  # Leave url unset to run an embedded PostgreSQL under data_dir.",
-    '  # url: "postgres://hearth:password@localhost:5432/hearth"',
+    " # Leave url unset to run an embedded PostgreSQL under data_dir.",
+    ' # url: "postgres://hearth:password@localhost:5432/hearth"',
     "",
     "redis:",
-    "  # Needed only when several Hearth processes share one database.",
-    '  # url: "redis://localhost:6379"',
+    " # Needed only when several Hearth processes share one database.",
+    ' # url: "redis://localhost:6379"',
     "",
     ...registration,
     "",
     "log:",
-    "  level: info  # trace, debug, info, warn, error, fatal or silent",
-    "  format: json  # json for log collectors, pretty for a terminal",
+    "  level: info # trace, debug, info, warn, error, fatal or silent",
+    "  format: json # json for log collectors, pretty for a terminal",
     "",
   ].join("\n");
 }

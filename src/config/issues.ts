@@ -1,9 +1,11 @@
 import type { z } from "zod";
 import { keysAt } from "./introspect.ts";
 
+const REQUIRED = "required";
+
 /** Error map for parsing: a missing required field says so instead of "expected X, received undefined". */
 export const parseErrorMap: z.core.$ZodErrorMap = (issue) =>
-  issue.code === "invalid_type" && issue.input === undefined ? "required" : undefined;
+  issue.code === "invalid_type" && issue.input === undefined ? REQUIRED : undefined;
 
 function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
@@ -29,6 +31,8 @@ function suggestion(parent: readonly PropertyKey[], key: string): string {
 export interface LocatedIssue {
   path: PropertyKey[];
   message: string;
+  /** The key is absent: whoever supplied its parent object is the one to blame. */
+  missing: boolean;
 }
 
 /** Splits zod issues into one per offending key, with messages phrased for config authors. */
@@ -37,10 +41,15 @@ export function explainIssues(issues: readonly z.core.$ZodIssue[]): LocatedIssue
   for (const issue of issues) {
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) {
-        out.push({ path: [...issue.path, key], message: `unknown key${suggestion(issue.path, key)}` });
+        out.push({
+          path: [...issue.path, key],
+          message: `unknown key${suggestion(issue.path, key)}`,
+          missing: false,
+        });
       }
     } else {
-      out.push({ path: [...issue.path], message: issue.message });
+      const missing = issue.message === REQUIRED;
+      out.push({ path: [...issue.path], message: issue.message, missing });
     }
   }
   return out;

@@ -60,8 +60,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): HearthConfig {
 
   const result = hearthConfigSchema.safeParse(merged, { error: parseErrorMap });
   if (!result.success) {
-    for (const { path, message } of explainIssues(result.error.issues)) {
-      issues.push(`${formatPath(path)}: ${message}${origin(path)}`);
+    for (const { path, message, missing } of explainIssues(result.error.issues)) {
+      issues.push(`${formatPath(path)}: ${message}${origin(missing ? path.slice(0, -1) : path)}`);
     }
   }
   if (issues.length > 0 || !result.success) throw new ConfigError(issues);

@@ -5,7 +5,9 @@ import { isIPv4, isIPv6 } from "node:net";
  * these fields (database and Redis URLs) carry passwords, and config errors end up in logs.
  */
 
-const DNS_LABEL = /^[A-Za-z0-9-]{1,63}$/;
+// RFC 1123 labels. The spec's grammar would also allow a leading or trailing hyphen, but no such name
+// resolves, so accepting one only defers the error.
+const DNS_LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
 const ALL_DIGITS_AND_DOTS = /^[0-9.]+$/;
 
 /** The host part of a server name (spec appendix "Server Name"): DNS name, IPv4, or bracketed IPv6. */
