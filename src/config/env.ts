@@ -42,9 +42,10 @@ function parseValue(raw: string, kind: string): Parsed {
 }
 
 /**
- * Turns `HEARTH_*` variables into a config layer: `HEARTH_A__B_C` sets `a.b_c`, the value read as the
- * schema's type at that key; an empty value unsets the key so its default applies. Only `env` is read (never process.env directly), so callers and tests
- * decide what the loader sees.
+ * Turns `HEARTH_*` variables into config layers: `HEARTH_A__B_C` sets `a.b_c`, the value read as the
+ * schema's type at that key. An empty value unsets the key, so its default applies (an unset variable
+ * in a compose file arrives as ""). Only `env` is read, never process.env, so callers and tests decide
+ * what the loader sees.
  */
 export function envLayers(env: NodeJS.ProcessEnv): EnvLayers {
   const issues: string[] = [];

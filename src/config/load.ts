@@ -30,6 +30,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): HearthConfig {
   const cwd = opts.cwd ?? process.cwd();
   const issues: string[] = [];
 
+  // `||`, not `??`: an empty path (e.g. HEARTH_CONFIG="") means "no file", not "the directory".
   const filePath = opts.path || env[CONFIG_PATH_VARIABLE] || undefined;
   let file: ConfigFile | undefined;
   let baseDir = cwd;
