@@ -1,9 +1,9 @@
 /** Fixture builders for the auth rule tests: plain JSON events with fake ids, state maps keyed by tuple. */
-import { createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
+import { generateKeyPairSync, sign } from "node:crypto";
 import canonicalize from "canonicalize";
 import { expect } from "vitest";
-import type { AuthResult, JsonSignatureVerifier } from "../../src/core/auth-rules.ts";
-import { isJsonObject, type JsonObject, type JsonValue } from "../../src/core/json.ts";
+import type { AuthResult } from "../../src/core/auth-rules.ts";
+import { isJsonObject, type JsonObject } from "../../src/core/json.ts";
 import type { IdentifiedPdu } from "../../src/core/pdu.ts";
 import { getRoomVersion, type RoomVersion } from "../../src/core/room-versions.ts";
 import { stateTupleKey } from "../../src/core/state-key.ts";
@@ -140,31 +140,12 @@ export function makeRoom(versionId: string, spec: RoomSpec = {}): TestRoom {
   return { v, roomId, create, state: stateOf(...events), event: inRoom };
 }
 
-function ed25519PublicKey(raw: Buffer): KeyObject {
-  // SPKI prefix for a raw 32-byte Ed25519 public key (RFC 8410).
-  return createPublicKey({
-    key: Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), raw]),
-    format: "der",
-    type: "spki",
-  });
-}
-
 function signedBytes(obj: JsonObject): Buffer {
   const { signatures: _s, unsigned: _u, ...rest } = obj;
-  // RFC 8785 equals Matrix canonical JSON for the ASCII-only objects used in these tests.
+  // RFC 8785 equals Matrix canonical JSON for the ASCII-only objects used in these tests, and keeps
+  // the test's signer independent of src/core/canonical-json.
   return Buffer.from(canonicalize(rest) ?? "", "utf8");
 }
-
-/** A test-only signature verifier (node:crypto Ed25519 over canonical JSON), standing in for src/core/signing. */
-export const testVerifier: JsonSignatureVerifier = (obj, serverName, keyId, publicKeyB64) => {
-  const sigs = obj.signatures;
-  const byServer = isJsonObject(sigs) ? sigs[serverName] : undefined;
-  const sig: JsonValue | undefined = isJsonObject(byServer) ? byServer[keyId] : undefined;
-  if (typeof sig !== "string" || !keyId.startsWith("ed25519:")) return false;
-  const raw = Buffer.from(publicKeyB64, "base64");
-  if (raw.length !== 32) return false;
-  return verify(null, signedBytes(obj), ed25519PublicKey(raw), Buffer.from(sig, "base64"));
-};
 
 /** A fresh Ed25519 identity-server key: returns the unpadded base64 public key and a signer for `signed` blocks. */
 export function identityServerKey(): {
