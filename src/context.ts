@@ -14,4 +14,6 @@ export interface HearthContext {
   readonly metrics: Metrics;
   /** Injected so tests can move time; production uses Date.now. */
   readonly clock: () => number;
+  /** When each `user|device` last had last_seen written, to throttle those writes. */
+  readonly lastSeen: Map<string, number>;
 }

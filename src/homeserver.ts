@@ -78,6 +78,7 @@ export async function createHomeserver(
       keys,
       metrics: new Metrics(dbHandle.pool),
       clock: opts.clock ?? Date.now,
+      lastSeen: new Map(),
     };
     return assemble(
       ctx,

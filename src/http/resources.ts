@@ -1,4 +1,5 @@
 import { versionsRoutes } from "../client-api/versions.ts";
+import { whoamiRoutes } from "../client-api/whoami.ts";
 import { keyServerRoutes } from "../federation/key-server.ts";
 import { federationVersionRoutes } from "../federation/version.ts";
 import { healthRoutes } from "./health.ts";
@@ -8,7 +9,7 @@ import { wellKnownClientRoutes, wellKnownServerRoutes } from "./well-known.ts";
 
 /** Which spec areas each listener resource serves. */
 const ROUTES_BY_RESOURCE: Record<Resource, readonly RouteModule[]> = {
-  client: [wellKnownClientRoutes, versionsRoutes],
+  client: [wellKnownClientRoutes, versionsRoutes, whoamiRoutes],
   federation: [wellKnownServerRoutes, federationVersionRoutes, keyServerRoutes],
   media: [],
   admin: [],

@@ -1,8 +1,11 @@
 import type { Hono } from "hono";
 import type { HearthContext } from "../context.ts";
+import type { Requester } from "./auth.ts";
 
 export interface HttpVariables {
   requestId: string;
+  /** Set by requireAuth on authenticated routes. */
+  requester: Requester;
 }
 
 export type HearthEnv = { Variables: HttpVariables };
