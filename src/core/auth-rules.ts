@@ -7,6 +7,7 @@
  * `checkAuthEventsSelection`, because it looks at the event's auth_events list rather than at a state
  * map; callers checking an event against its auth events run both.
  */
+import { isJsonObject } from "./json.ts";
 import type { IdentifiedPdu } from "./pdu.ts";
 import { requiredPowerLevel } from "./power-levels.ts";
 import type { RoomVersion } from "./room-versions.ts";
@@ -40,7 +41,7 @@ export function checkAuth(
 ): AuthResult {
   // Event-format preconditions every server enforces before the numbered rules.
   if (!isValidUserId(event.sender)) return deny("sender is not a valid user id");
-  if (!isJsonObjectContent(event)) return deny("content is not an object");
+  if (!isJsonObject(event.content)) return deny("content is not an object");
 
   if (event.type === "m.room.create") return checkCreate(version, event);
 
@@ -55,8 +56,9 @@ export function checkAuth(
 
   if (version.specialCaseAliases && event.type === "m.room.aliases") {
     if (typeof event.state_key !== "string") return deny("m.room.aliases has no state_key");
-    if (event.state_key !== domainOf(event.sender))
+    if (event.state_key !== domainOf(event.sender)) {
       return deny("m.room.aliases state_key must be the sender's domain");
+    }
     return ALLOW;
   }
 
@@ -88,10 +90,6 @@ export function checkAuth(
     return checkRedactionV1(ctx, senderLevel);
 
   return ALLOW;
-}
-
-function isJsonObjectContent(event: IdentifiedPdu): boolean {
-  return typeof event.content === "object" && event.content !== null && !Array.isArray(event.content);
 }
 
 /**
