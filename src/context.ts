@@ -2,6 +2,8 @@ import type { HearthConfig } from "./config/schema.ts";
 import type { ServerKeys } from "./keys/signing-key-file.ts";
 import type { Metrics } from "./http/metrics.ts";
 import type { Db } from "./storage/database.ts";
+import type { Notifier } from "./sync/notifier.ts";
+import type { Streams } from "./sync/streams.ts";
 import type { Logger } from "./util/logger.ts";
 
 /** Everything one homeserver instance needs, built once at start; nothing in Hearth is global. */
@@ -16,4 +18,8 @@ export interface HearthContext {
   readonly clock: () => number;
   /** When each `user|device` last had last_seen written, to throttle those writes. */
   readonly lastSeen: Map<string, number>;
+  /** Wakes /sync long-polls after commits. */
+  readonly notifier: Notifier;
+  /** Position allocation and "persisted up to" per stream. */
+  readonly streams: Streams;
 }

@@ -11,6 +11,8 @@ import { openDatabase, type DbHandle } from "./storage/database.ts";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "./storage/embedded-postgres.ts";
 import { initInstanceMeta } from "./storage/instance-meta.ts";
 import { migrateToLatest } from "./storage/migrate.ts";
+import { Notifier } from "./sync/notifier.ts";
+import { loadStreams } from "./sync/streams.ts";
 import { createLogger, type Logger } from "./util/logger.ts";
 
 export interface Homeserver {
@@ -79,6 +81,8 @@ export async function createHomeserver(
       metrics: new Metrics(dbHandle.pool),
       clock: opts.clock ?? Date.now,
       lastSeen: new Map(),
+      notifier: new Notifier(),
+      streams: await loadStreams(dbHandle.db),
     };
     return assemble(
       ctx,
