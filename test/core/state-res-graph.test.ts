@@ -149,12 +149,12 @@ describe("auth difference (synapse tests/state/test_v2.py AuthChainDifferenceTes
         (s) => new Map(Object.entries(s).map(([k, id]) => [stateTupleKey(k, ""), id])),
       );
       expect(sorted(authDifference(graph, sets))).toEqual(tc.difference);
-      const { conflicted } = separateStateSets(sets);
+      const { unconflicted, conflicted } = separateStateSets(sets);
       const synapseFull = new Set([
         ...[...conflicted.values()].flatMap((ids) => [...ids]),
         ...tc.synapseDifference,
       ]);
-      expect(sorted(fullConflictedSet(graph, sets, conflicted))).toEqual(sorted(synapseFull));
+      expect(sorted(fullConflictedSet(graph, sets, unconflicted, conflicted))).toEqual(sorted(synapseFull));
     });
   }
 

@@ -15,7 +15,9 @@ export function fullAuthChain(
 ): Set<string> {
   const chain = new Set<string>();
   const stack: string[] = [];
-  for (const id of eventIds) stack.push(...graph.authEvents(id));
+  for (const id of eventIds) {
+    for (const authId of graph.authEvents(id)) if (!chain.has(authId)) stack.push(authId);
+  }
   for (let id = stack.pop(); id !== undefined; id = stack.pop()) {
     if (chain.has(id) || stopAt?.has(id)) continue;
     chain.add(id);
@@ -28,32 +30,39 @@ export function fullAuthChain(
 
 /**
  * The auth difference of the state sets: ∪ Cᵢ − ∩ Cᵢ, where Cᵢ is the full auth chain of set i.
- *
- * In a large room almost all of every set is shared, so walking each set's whole chain would repeat
- * the same work per set. The chain W of the events present in every set is common to all Cᵢ and is
- * closed under ancestry, so Cᵢ = W ∪ Kᵢ where Kᵢ is the chain of set i's own events walked without
- * entering W; then ∪ Cᵢ − ∩ Cᵢ = ∪ Kᵢ − ∩ Kᵢ.
  */
 export function authDifference(graph: EventGraph, stateSets: ReadonlyArray<StateMap>): Set<string> {
   if (stateSets.length < 2) return new Set();
   const counts = new Map<string, number>();
   for (const set of stateSets) {
-    // A set lists an event once per key, and an event has one key, so counting per set is exact.
+    // A set lists an event once, under the event's own key, so counting per set is exact.
     for (const id of set.values()) counts.set(id, (counts.get(id) ?? 0) + 1);
   }
   const shared: string[] = [];
   for (const [id, count] of counts) if (count === stateSets.length) shared.push(id);
-  const common = fullAuthChain(graph, shared);
+  const own = stateSets.map((set) => [...set.values()].filter((id) => counts.get(id) !== stateSets.length));
+  return authDifferenceOf(graph, shared, own);
+}
 
-  const own = stateSets.map((set) => {
-    const ids: string[] = [];
-    for (const id of set.values()) if (counts.get(id) !== stateSets.length) ids.push(id);
-    return fullAuthChain(graph, ids, common);
-  });
+/**
+ * The auth difference given the events every set shares and each set's other events.
+ *
+ * In a large room almost all of every set is shared, so walking each set's whole chain would repeat
+ * the same work per set. The chain W of the shared events is common to all Cᵢ and is closed under
+ * ancestry, so Cᵢ = W ∪ Kᵢ where Kᵢ is the chain of set i's own events walked without entering W;
+ * then ∪ Cᵢ − ∩ Cᵢ = ∪ Kᵢ − ∩ Kᵢ.
+ */
+export function authDifferenceOf(
+  graph: EventGraph,
+  shared: Iterable<string>,
+  own: ReadonlyArray<Iterable<string>>,
+): Set<string> {
+  const common = fullAuthChain(graph, shared);
+  const chains = own.map((ids) => fullAuthChain(graph, ids, common));
   const difference = new Set<string>();
-  for (const chain of own) {
+  for (const chain of chains) {
     for (const id of chain) {
-      if (!difference.has(id) && own.some((other) => !other.has(id))) difference.add(id);
+      if (!difference.has(id) && chains.some((other) => !other.has(id))) difference.add(id);
     }
   }
   return difference;

@@ -1,7 +1,7 @@
 import { stateKeyOf, type IdentifiedPdu } from "../pdu.ts";
 import type { RoomVersion } from "../room-versions.ts";
 import type { StateMap, StateTupleKey } from "../state-key.ts";
-import { authDifference, conflictedStateSubgraph, fullAuthChain } from "./auth-chain.ts";
+import { authDifferenceOf, conflictedStateSubgraph, fullAuthChain } from "./auth-chain.ts";
 import { EventGraph, findRoomCreateId, POWER_LEVELS_KEY, type StateResSource } from "./event-graph.ts";
 import { iterativeAuthChecks } from "./iterative-auth.ts";
 import { mainlineSort } from "./mainline.ts";
@@ -18,18 +18,25 @@ export function separateStateSets(stateSets: ReadonlyArray<StateMap>): {
 } {
   const unconflicted = new Map<StateTupleKey, string>();
   const conflicted = new Map<StateTupleKey, Set<string>>();
-  const keys = new Set<StateTupleKey>();
-  for (const set of stateSets) for (const key of set.keys()) keys.add(key);
-  for (const key of keys) {
+  const [first, ...others] = stateSets;
+  if (first === undefined) return { unconflicted, conflicted };
+  const collect = (key: StateTupleKey): Set<string> => {
     const values = new Set<string>();
-    let missing = false;
     for (const set of stateSets) {
       const id = set.get(key);
-      if (id === undefined) missing = true;
-      else values.add(id);
+      if (id !== undefined) values.add(id);
     }
-    if (!missing && values.size === 1) unconflicted.set(key, values.values().next().value!);
-    else conflicted.set(key, values);
+    return values;
+  };
+  // Almost every key agrees in a large room: check the first set's keys against the others without
+  // allocating, and only collect the values of keys that conflict.
+  for (const [key, id] of first) {
+    if (others.every((set) => set.get(key) === id)) unconflicted.set(key, id);
+    else conflicted.set(key, collect(key));
+  }
+  for (const set of others) {
+    for (const key of set.keys())
+      if (!first.has(key) && !conflicted.has(key)) conflicted.set(key, collect(key));
   }
   return { unconflicted, conflicted };
 }
@@ -52,12 +59,22 @@ export function isPowerEvent(event: IdentifiedPdu): boolean {
 export function fullConflictedSet(
   graph: EventGraph,
   stateSets: ReadonlyArray<StateMap>,
+  unconflicted: ReadonlyMap<StateTupleKey, string>,
   conflicted: ReadonlyMap<StateTupleKey, ReadonlySet<string>>,
 ): Set<string> {
   const conflictedEvents = new Set<string>();
   for (const ids of conflicted.values()) for (const id of ids) conflictedEvents.add(id);
   const full = new Set(conflictedEvents);
-  for (const id of authDifference(graph, stateSets)) full.add(id);
+  // An event is under one key only, so the events every set shares are exactly the unconflicted ones.
+  const own = stateSets.map((set) => {
+    const ids: string[] = [];
+    for (const key of conflicted.keys()) {
+      const id = set.get(key);
+      if (id !== undefined) ids.push(id);
+    }
+    return ids;
+  });
+  for (const id of authDifferenceOf(graph, unconflicted.values(), own)) full.add(id);
   if (graph.version.stateRes === "v2.1") {
     for (const id of conflictedStateSubgraph(graph, conflictedEvents)) full.add(id);
   }
@@ -156,20 +173,22 @@ export function resolveV2(
   if (conflicted.size === 0) return unconflicted;
 
   const graph = new EventGraph(version, source, findRoomCreateId(stateSets));
-  const full = fullConflictedSet(graph, stateSets, conflicted);
+  const full = fullConflictedSet(graph, stateSets, unconflicted, conflicted);
 
-  // Step 1–2: the power events and what they depend on, authorised in power order.
+  // Steps 1–2: the power events and what they depend on, authorised in power order.
   const powerSet = powerEventsWithAuthChains(graph, full);
   const powerOrder = sortByReverseTopologicalPower(graph, powerSet);
-  const start = version.stateRes === "v2.1" ? new Map<StateTupleKey, string>() : unconflicted;
-  const partial = iterativeAuthChecks(graph, powerOrder, start);
+  const start: StateMap = version.stateRes === "v2.1" ? new Map() : unconflicted;
+  const changes = iterativeAuthChecks(graph, powerOrder, start);
 
-  // Step 3–4: everything else, in mainline order against the power levels just resolved.
+  // Steps 3–4: everything else, in mainline order against the power levels just resolved.
   const rest = [...full].filter((id) => !powerSet.has(id));
-  const restOrder = mainlineSort(graph, rest, partial.get(POWER_LEVELS_KEY));
-  const resolved = iterativeAuthChecks(graph, restOrder, partial);
+  const powerLevels = changes.get(POWER_LEVELS_KEY) ?? start.get(POWER_LEVELS_KEY);
+  iterativeAuthChecks(graph, mainlineSort(graph, rest, powerLevels), start, changes);
 
-  // Step 5: the unconflicted state always wins.
-  for (const [key, id] of unconflicted) resolved.set(key, id);
+  // Step 5: the unconflicted state always wins. The v2 base is the unconflicted map itself, so the
+  // state after step 4 is always the unconflicted map plus the changes to other keys.
+  const resolved = new Map(unconflicted);
+  for (const [key, id] of changes) if (!unconflicted.has(key)) resolved.set(key, id);
   return resolved;
 }
