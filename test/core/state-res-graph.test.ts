@@ -7,6 +7,7 @@ import {
   fullAuthChain,
 } from "../../src/core/state-res/auth-chain.ts";
 import { EventGraph, MissingEventError } from "../../src/core/state-res/event-graph.ts";
+import { iterativeAuthChecks } from "../../src/core/state-res/iterative-auth.ts";
 import { MainlinePositions, mainlineOf, mainlineSort } from "../../src/core/state-res/mainline.ts";
 import {
   compareCodePoints,
@@ -363,5 +364,73 @@ describe("mainline ordering", () => {
       "$t-r",
       "$t-none",
     ]);
+  });
+});
+
+describe("iterative auth checks and rejected events", () => {
+  const alice = "@alice:example.com";
+  const bob = "@bob:example.com";
+  const v10 = roomVersion("10");
+  const ev = (
+    id: string,
+    sender: string,
+    type: string,
+    stateKey: string,
+    content: JsonObject,
+    auth: string[],
+  ) =>
+    toPdu({
+      event_id: id,
+      room_id: "!r:example.com",
+      sender,
+      type,
+      state_key: stateKey,
+      content,
+      auth_events: auth,
+    });
+  function build() {
+    const source = new MemorySource([
+      ev("$create", alice, "m.room.create", "", { creator: alice, room_version: "10" }, []),
+      ev("$alice", alice, "m.room.member", alice, { membership: "join" }, ["$create"]),
+      ev("$pl", alice, "m.room.power_levels", "", { users: { [alice]: 100 }, state_default: 0 }, [
+        "$create",
+        "$alice",
+      ]),
+      ev("$jr", alice, "m.room.join_rules", "", { join_rule: "public" }, ["$create", "$alice", "$pl"]),
+      ev("$bob", bob, "m.room.member", bob, { membership: "join" }, ["$create", "$pl", "$jr"]),
+      ev("$topic", bob, "m.room.topic", "", { topic: "hi" }, ["$create", "$pl", "$bob"]),
+    ]);
+    return { source, graph: new EventGraph(v10, source) };
+  }
+  const topicKey = stateTupleKey("m.room.topic", "");
+
+  it("takes a key the state lacks from the event's own auth events", () => {
+    const { source, graph } = build();
+    const state = source.stateOf(["$create", "$alice", "$pl", "$jr"]);
+    expect(iterativeAuthChecks(graph, ["$topic"], state).get(topicKey)).toBe("$topic");
+  });
+
+  it("never authorises with a rejected event, from the state or from auth_events", () => {
+    const { source, graph } = build();
+    source.rejected.add("$bob");
+    const withBob = source.stateOf(["$create", "$alice", "$pl", "$jr", "$bob"]);
+    expect(iterativeAuthChecks(graph, ["$topic"], withBob).has(topicKey)).toBe(false);
+    const withoutBob = source.stateOf(["$create", "$alice", "$pl", "$jr"]);
+    expect(iterativeAuthChecks(graph, ["$topic"], withoutBob).has(topicKey)).toBe(false);
+  });
+
+  it("re-checks an event that was itself rejected on receipt like any other", () => {
+    const { source, graph } = build();
+    source.rejected.add("$topic");
+    const state = source.stateOf(["$create", "$alice", "$pl", "$jr", "$bob"]);
+    expect(iterativeAuthChecks(graph, ["$topic"], state).get(topicKey)).toBe("$topic");
+  });
+
+  it("writes only the changes and reads through to the base state", () => {
+    const { source, graph } = build();
+    const base = source.stateOf(["$create", "$alice", "$pl", "$jr", "$bob"]);
+    const changes = iterativeAuthChecks(graph, ["$topic"], base);
+    expect([...changes.keys()]).toEqual([topicKey]);
+    expect(base.has(topicKey)).toBe(false);
   });
 });
