@@ -136,6 +136,19 @@ const configObject = z.strictObject({
       shared_secret: z.string().min(1, "must not be empty").optional(),
     })
     .prefault({}),
+  auth: z
+    .strictObject({
+      // Only clients that send refresh_token: true get expiring tokens; others keep non-expiring ones.
+      refreshable_access_token_lifetime_ms: z
+        .number()
+        .int()
+        .positive()
+        .default(5 * 60_000),
+      // Absent: refresh tokens last until used or logged out.
+      refresh_token_lifetime_ms: z.number().int().positive().optional(),
+      login_token_lifetime_ms: z.number().int().positive().default(120_000),
+    })
+    .prefault({}),
   federation: z
     .strictObject({
       verify_certificates: z.boolean().default(true),

@@ -18,6 +18,7 @@ describe("loadConfig without a file", () => {
       database: { schema: "public", pool_max: 10 },
       redis: {},
       registration: { enabled: false, tokens: [] },
+      auth: { refreshable_access_token_lifetime_ms: 300_000, login_token_lifetime_ms: 120_000 },
       federation: {
         verify_certificates: true,
         trusted_ca_files: [],
