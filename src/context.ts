@@ -1,3 +1,4 @@
+import type { AccountRateLimiters } from "./accounts/rate-limits.ts";
 import type { HearthConfig } from "./config/schema.ts";
 import type { ServerKeys } from "./keys/signing-key-file.ts";
 import type { Metrics } from "./http/metrics.ts";
@@ -18,6 +19,8 @@ export interface HearthContext {
   readonly clock: () => number;
   /** When each `user|device` last had last_seen written, to throttle those writes. */
   readonly lastSeen: Map<string, number>;
+  /** In-memory token buckets for login and registration (per instance by design). */
+  readonly rateLimits: AccountRateLimiters;
   /** Wakes /sync long-polls after commits. */
   readonly notifier: Notifier;
   /** Position allocation and "persisted up to" per stream. */

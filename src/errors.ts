@@ -31,3 +31,12 @@ export const missingParam = (message: string): MatrixError =>
   new MatrixError(400, "M_MISSING_PARAM", message);
 export const tooLarge = (message = "Request body too large"): MatrixError =>
   new MatrixError(413, "M_TOO_LARGE", message);
+/** 429 with both the `Retry-After` header (seconds, rounded up) and the deprecated `retry_after_ms`. */
+export const limitExceeded = (retryAfterMs: number): MatrixError =>
+  new MatrixError(
+    429,
+    "M_LIMIT_EXCEEDED",
+    "Too many requests",
+    { retry_after_ms: retryAfterMs },
+    { "Retry-After": String(Math.max(1, Math.ceil(retryAfterMs / 1000))) },
+  );

@@ -1,5 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
+import { createAccountRateLimiters } from "./accounts/rate-limits.ts";
 import type { HearthConfig } from "./config/schema.ts";
 import type { HearthContext } from "./context.ts";
 import { createApp } from "./http/app.ts";
@@ -72,6 +73,7 @@ export async function createHomeserver(
     }
     const { keys, created } = await loadOrCreateServerKeys(signingKeyPath(config));
 
+    const clock = opts.clock ?? Date.now;
     const ctx: HearthContext = {
       config,
       serverName: config.server_name,
@@ -79,8 +81,9 @@ export async function createHomeserver(
       db: dbHandle.db,
       keys,
       metrics: new Metrics(dbHandle.pool),
-      clock: opts.clock ?? Date.now,
+      clock,
       lastSeen: new Map(),
+      rateLimits: createAccountRateLimiters(config, clock),
       notifier: new Notifier(),
       streams: await loadStreams(dbHandle.db),
     };

@@ -21,6 +21,7 @@ import {
   separateStateSets,
   sortByReverseTopologicalPower,
 } from "../../src/core/state-res/v2.ts";
+import { isPowerEvent } from "../../src/core/state-res/v2.ts";
 import { graphEvent, MemorySource, readFixture, roomVersion, toPdu } from "./state-res-support.ts";
 
 interface GmslFixture {
@@ -432,5 +433,28 @@ describe("iterative auth checks and rejected events", () => {
     const changes = iterativeAuthChecks(graph, ["$topic"], base);
     expect([...changes.keys()]).toEqual([topicKey]);
     expect(base.has(topicKey)).toBe(false);
+  });
+});
+
+describe("power events", () => {
+  const ev = (type: string, stateKey: string, sender = "@a:x", content: JsonObject = {}) =>
+    ({ event_id: "$e", type, state_key: stateKey, sender, content }) as unknown as Parameters<
+      typeof isPowerEvent
+    >[0];
+
+  it("are PL, join rules and create with an empty state key, as Synapse and ruma count them", () => {
+    expect(isPowerEvent(ev("m.room.power_levels", ""))).toBe(true);
+    expect(isPowerEvent(ev("m.room.join_rules", ""))).toBe(true);
+    expect(isPowerEvent(ev("m.room.create", ""))).toBe(true);
+    expect(isPowerEvent(ev("m.room.power_levels", "x"))).toBe(false);
+    expect(isPowerEvent(ev("m.room.join_rules", "x"))).toBe(false);
+  });
+
+  it("include kicks and bans by others, not own leaves or joins", () => {
+    expect(isPowerEvent(ev("m.room.member", "@b:x", "@a:x", { membership: "leave" }))).toBe(true);
+    expect(isPowerEvent(ev("m.room.member", "@b:x", "@a:x", { membership: "ban" }))).toBe(true);
+    expect(isPowerEvent(ev("m.room.member", "@a:x", "@a:x", { membership: "leave" }))).toBe(false);
+    expect(isPowerEvent(ev("m.room.member", "@b:x", "@a:x", { membership: "join" }))).toBe(false);
+    expect(isPowerEvent(ev("m.room.topic", ""))).toBe(false);
   });
 });

@@ -49,7 +49,15 @@ export function separateStateSets(stateSets: ReadonlyArray<StateMap>): {
 export function isPowerEvent(event: IdentifiedPdu): boolean {
   const stateKey = stateKeyOf(event);
   if (stateKey === undefined) return false;
-  if (event.type === "m.room.power_levels" || event.type === "m.room.join_rules") return true;
+  // The spec's wording reads "by type"; Synapse and ruma both also require the empty state key (only
+  // that entry confers power) and count the create event. Diverging from them would split rooms.
+  if (
+    event.type === "m.room.power_levels" ||
+    event.type === "m.room.join_rules" ||
+    event.type === "m.room.create"
+  ) {
+    return stateKey === "";
+  }
   if (event.type !== "m.room.member") return false;
   const membership = event.content.membership;
   return (membership === "leave" || membership === "ban") && event.sender !== stateKey;
