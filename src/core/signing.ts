@@ -150,6 +150,10 @@ export function addSignature(
  * True iff `obj.signatures[serverName][keyId]` is a valid Ed25519 signature by `publicKeyB64` over
  * the canonical form of `obj` minus `signatures` and `unsigned`. Anything malformed (missing entry,
  * non-ed25519 key id, padded or wrong-length signature, bad key, unencodable JSON) is simply false.
+ *
+ * Unlike signing, verification defaults to non-strict canonical JSON: a signature covers whatever the
+ * signer encoded, and signed objects such as X-Matrix request bodies can carry room v1–v5 events with
+ * floats. Pass `{ strict: true }` where the object must also be valid v6+ JSON.
  */
 export function verifyJsonSignature(
   obj: JsonValue,
@@ -167,7 +171,7 @@ export function verifyJsonSignature(
   if (typeof signature !== "string") return false;
   let message: Buffer;
   try {
-    message = signingBytes(obj, opts);
+    message = signingBytes(obj, { strict: opts?.strict ?? false });
   } catch {
     return false;
   }
