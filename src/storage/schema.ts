@@ -1,4 +1,5 @@
 import type { ColumnType } from "kysely";
+import type { AccountsMoreTables } from "./accounts/tables.ts";
 
 /** Tables as Kysely sees them; each mirrors a migration in migrations/. */
 export interface InstanceMetaTable {
@@ -34,6 +35,7 @@ export interface AccessTokensTable {
   device_id: string;
   created_ts: BigIntColumn;
   expires_ts: NullableBigIntColumn;
+  refresh_token_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 type Generated<T> = ColumnType<T, T | undefined, T>;
@@ -139,7 +141,7 @@ export interface RoomAliasesTable {
   created_ts: BigIntColumn;
 }
 
-export interface Database {
+export interface Database extends AccountsMoreTables {
   instance_meta: InstanceMetaTable;
   users: UsersTable;
   devices: DevicesTable;
