@@ -10,6 +10,7 @@ import { hash } from "node:crypto";
 import { encodeCanonicalJson } from "./canonical-json.ts";
 import { decodeBase64, encodeBase64, encodeBase64Url } from "./base64.ts";
 import { isJsonObject, type JsonObject } from "./json.ts";
+import type { IdentifiedPdu, Pdu } from "./pdu.ts";
 import { getRoomVersion, type RoomVersion } from "./room-versions.ts";
 import { redactEvent } from "./redaction.ts";
 import { addSignature, signBytes, verifyJsonSignature, type SigningKey } from "./signing.ts";
@@ -108,6 +109,11 @@ export function computeEventId(pdu: JsonObject, version: RoomVersion): string {
     return pdu.event_id;
   }
   return eventIdFromReferenceHash(computeReferenceHash(pdu, version), version);
+}
+
+/** The PDU with its event id attached, as auth rules and state resolution want it. */
+export function identifyPdu(pdu: Pdu, version: RoomVersion): IdentifiedPdu {
+  return { ...pdu, event_id: computeEventId(pdu, version) };
 }
 
 /**

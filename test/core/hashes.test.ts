@@ -9,11 +9,13 @@ import {
   computeReferenceHash,
   hashAndSignEvent,
   hashSignAndIdentify,
+  identifyPdu,
   redactedSigningJson,
   roomIdFromCreateEvent,
   verifyEventSignature,
 } from "../../src/core/hashes.ts";
 import type { JsonObject } from "../../src/core/json.ts";
+import type { Pdu } from "../../src/core/pdu.ts";
 import { redactEvent } from "../../src/core/redaction.ts";
 import { getRoomVersion, ROOM_VERSIONS, type RoomVersion } from "../../src/core/room-versions.ts";
 import { RUMA_KEY, RUMA_PUBLIC_KEY, SPEC_KEY, SPEC_PUBLIC_KEY } from "./crypto-fixtures.ts";
@@ -304,6 +306,10 @@ describe("event ids and reference hashes", () => {
     const identified = { ...pdu, event_id: "$RrGxF28UrHLmoASHndYb9Jb_1SFww2ptmtur9INS438" };
     expect(computeEventId(identified, V4)).toBe("$RrGxF28UrHLmoASHndYb9Jb_1SFww2ptmtur9INS438");
     expect(checkContentHash(identified, V4)).toBe(true);
+    expect(identifyPdu(pdu as unknown as Pdu, V3).event_id).toBe(
+      "$RrGxF28UrHLmoASHndYb9Jb/1SFww2ptmtur9INS438",
+    );
+    expect(identifyPdu(identified as unknown as Pdu, V4)).toEqual(identified);
   });
 
   it("passes through v1 event ids", () => {
