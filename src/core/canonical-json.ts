@@ -83,7 +83,12 @@ function encodeValue(value: JsonValue, strict: boolean, depth: number): string {
   }
 }
 
+// Characters that need an escape, plus surrogate halves (paired or not): strings free of them, which
+// is nearly all of them, are copied as they are.
+const NEEDS_CARE = /[\u0000-\u001f"\\\ud800-\udfff]/;
+
 function encodeString(s: string): string {
+  if (!NEEDS_CARE.test(s)) return '"' + s + '"';
   // JSON.stringify already escapes exactly as the spec grammar does (\b \t \n \f \r \" \\, other
   // controls as lower-case \u00xx, U+007F and U+2028/2029 raw), except that it would write a lone
   // surrogate as \udxxx, which has no UTF-8 encoding: Python errors on it and Go drops it. Refuse.
