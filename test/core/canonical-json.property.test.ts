@@ -2,7 +2,7 @@ import canonicalize from "canonicalize";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compareCodePoints, encodeCanonicalJson, parseJson } from "../../src/core/canonical-json.ts";
-import type { JsonValue } from "../../src/core/json.ts";
+import { RawNumber, type JsonValue } from "../../src/core/json.ts";
 
 const safeInt = fc.integer({ min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER });
 // Any Unicode scalar values (never a lone surrogate), so every string has a UTF-8 form.
@@ -66,6 +66,45 @@ describe("canonical JSON properties", () => {
         const byUtf8 = Object.keys(obj).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
         const expected = "{" + byUtf8.map((k) => JSON.stringify(k) + ":0").join(",") + "}";
         expect(encodeCanonicalJson(obj)).toBe(expected);
+      }),
+    );
+  });
+
+  it("strict mode refuses every non-integer and every integer beyond ±(2^53−1)", () => {
+    const bad = fc.oneof(
+      fc.double({ noNaN: true, noDefaultInfinity: true }).filter((d) => !Number.isSafeInteger(d)),
+      fc.bigInt({ min: 2n ** 53n, max: 2n ** 70n }).map((b) => Number(b)),
+    );
+    fc.assert(
+      fc.property(bad, (n) => {
+        expect(() => encodeCanonicalJson({ n })).toThrow();
+        expect(() => encodeCanonicalJson({ n }, { strict: false })).not.toThrow();
+      }),
+    );
+  });
+
+  it("non-strict mode gives back every number token as it was spelt (plain safe integers excepted)", () => {
+    const digits = fc.stringMatching(/^[0-9]{1,25}$/);
+    const token = fc
+      .tuple(
+        fc.boolean(),
+        digits.map((d) => d.replace(/^0+(?=.)/, "")),
+        fc.option(digits),
+        fc.option(fc.tuple(fc.constantFrom("e", "E"), fc.constantFrom("", "+", "-"), digits)),
+      )
+      .map(([neg, int, frac, exp]) => {
+        let t = (neg ? "-" : "") + int;
+        if (frac !== null) t += "." + frac;
+        if (exp !== null) t += exp.join("");
+        return t;
+      });
+    fc.assert(
+      fc.property(token, (t) => {
+        const parsed = parseJson(t);
+        const out = encodeCanonicalJson(parsed, { strict: false });
+        if (parsed instanceof RawNumber) expect(out).toBe(t);
+        else expect(out).toBe(String(Number(t)));
+        expect(Number(out) === Number(t)).toBe(true); // === so that -0 and 0 compare equal
       }),
     );
   });
