@@ -68,6 +68,8 @@ export interface EventsTable {
   relates_to_id: ColumnType<string | null, string | null | undefined, string | null>;
   relation_type: ColumnType<string | null, string | null | undefined, string | null>;
   created_ts: BigIntColumn;
+  /** Added by 0005. */
+  redacts: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface EventEdgesTable {
