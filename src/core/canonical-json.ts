@@ -85,6 +85,7 @@ function encodeValue(value: JsonValue, strict: boolean, depth: number): string {
 
 // Characters that need an escape, plus surrogate halves (paired or not): strings free of them, which
 // is nearly all of them, are copied as they are.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point here
 const NEEDS_CARE = /[\u0000-\u001f"\\\ud800-\udfff]/;
 
 function encodeString(s: string): string {

@@ -17,5 +17,7 @@ export interface JsonObject {
 }
 
 export function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof RawNumber);
+  return (
+    typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof RawNumber)
+  );
 }
