@@ -14,6 +14,13 @@ const SUITES: Suite[] = [
     run: async () => (await import("./core-crypto.ts")).benchCoreCrypto(),
   },
   { name: "state-res", group: "core", run: async () => (await import("./state-res.ts")).benchStateRes() },
+  { name: "chat", group: "client", run: async () => (await import("./chat.ts")).benchChat() },
+  {
+    name: "initial-sync",
+    group: "client",
+    run: async () => (await import("./initial-sync.ts")).benchInitialSync(),
+  },
+  { name: "big-room", group: "client", run: async () => (await import("./big-room.ts")).benchBigRoom() },
 ];
 
 /** `npm run bench [-- GROUP|SUITE …]`: prints a table, then the same figures as JSON. */
