@@ -20,3 +20,13 @@ export function newDeviceId(): string {
   const bytes = randomBytes(10);
   return Array.from(bytes, (b) => alphabet[b % 26]).join("");
 }
+
+/** Single-use m.login.token tokens (POST /login/get_token). */
+export function newLoginToken(): string {
+  return `hlt_${randomBytes(32).toString("base64url")}`;
+}
+
+/** User-interactive auth session ids: unguessable, since a session can carry completed stages. */
+export function newUiaSessionId(): string {
+  return randomBytes(24).toString("base64url");
+}

@@ -4,6 +4,7 @@ import type { HearthContext } from "../context.ts";
 import { hashToken } from "../accounts/tokens.ts";
 import { MatrixError } from "../errors.ts";
 import { touchDevice } from "../storage/accounts/devices.ts";
+import { deletePredecessorsOf } from "../storage/accounts/refresh-tokens.ts";
 import { findAccessToken } from "../storage/accounts/tokens.ts";
 import type { HearthEnv } from "./types.ts";
 
@@ -29,7 +30,8 @@ export function accessTokenOf(c: Context): string | undefined {
 /** Update last_seen at most this often per device, so every request is not a write. */
 const LAST_SEEN_INTERVAL_MS = 60_000;
 
-function clientIp(c: Context): string | null {
+/** The peer address of the request; null for in-process requests. */
+export function clientIp(c: Context): string | null {
   try {
     return getConnInfo(c).remote.address ?? null;
   } catch {
@@ -51,6 +53,10 @@ export async function authenticate(ctx: HearthContext, c: Context): Promise<Requ
   const now = ctx.clock();
   if (owner.expiresTs !== null && owner.expiresTs <= now) {
     throw new MatrixError(401, "M_UNKNOWN_TOKEN", "Access token has expired", { soft_logout: true });
+  }
+  if (owner.refreshTokenId !== null && owner.predecessorRefreshTokenId !== null) {
+    // First use of a refreshed token: the refresh token it replaced is no longer needed for a retry.
+    await deletePredecessorsOf(ctx.db, owner.refreshTokenId);
   }
   const seenKey = `${owner.userId}|${owner.deviceId}`;
   const lastTouch = ctx.lastSeen.get(seenKey) ?? 0;

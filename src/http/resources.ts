@@ -1,3 +1,4 @@
+import { accountRouteModules } from "../client-api/account-routes.ts";
 import { versionsRoutes } from "../client-api/versions.ts";
 import { whoamiRoutes } from "../client-api/whoami.ts";
 import { keyServerRoutes } from "../federation/key-server.ts";
@@ -9,7 +10,7 @@ import { wellKnownClientRoutes, wellKnownServerRoutes } from "./well-known.ts";
 
 /** Which spec areas each listener resource serves. */
 const ROUTES_BY_RESOURCE: Record<Resource, readonly RouteModule[]> = {
-  client: [wellKnownClientRoutes, versionsRoutes, whoamiRoutes],
+  client: [wellKnownClientRoutes, versionsRoutes, whoamiRoutes, ...accountRouteModules],
   federation: [wellKnownServerRoutes, federationVersionRoutes, keyServerRoutes],
   media: [],
   admin: [],

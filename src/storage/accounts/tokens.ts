@@ -7,11 +7,22 @@ export interface TokenOwner {
   isGuest: boolean;
   isAdmin: boolean;
   deactivated: boolean;
+  /** The refresh token issued with this access token, if any. */
+  refreshTokenId: string | null;
+  /** A refresh token that was used to obtain this one and is still kept for retry safety. */
+  predecessorRefreshTokenId: string | null;
 }
 
 export async function insertAccessToken(
   db: Db,
-  row: { tokenHash: Buffer; userId: string; deviceId: string; createdTs: number; expiresTs: number | null },
+  row: {
+    tokenHash: Buffer;
+    userId: string;
+    deviceId: string;
+    createdTs: number;
+    expiresTs: number | null;
+    refreshTokenId?: string | null;
+  },
 ): Promise<void> {
   await db
     .insertInto("access_tokens")
@@ -21,6 +32,7 @@ export async function insertAccessToken(
       device_id: row.deviceId,
       created_ts: row.createdTs,
       expires_ts: row.expiresTs,
+      refresh_token_id: row.refreshTokenId ?? null,
     })
     .execute();
 }
@@ -29,7 +41,17 @@ export async function findAccessToken(db: Db, tokenHash: Buffer): Promise<TokenO
   const row = await db
     .selectFrom("access_tokens as t")
     .innerJoin("users as u", "u.user_id", "t.user_id")
-    .select(["t.user_id", "t.device_id", "t.expires_ts", "u.is_guest", "u.is_admin", "u.deactivated"])
+    .leftJoin("refresh_tokens as p", "p.next_token_id", "t.refresh_token_id")
+    .select([
+      "t.user_id",
+      "t.device_id",
+      "t.expires_ts",
+      "t.refresh_token_id",
+      "u.is_guest",
+      "u.is_admin",
+      "u.deactivated",
+      "p.id as predecessor_id",
+    ])
     .where("t.token_hash", "=", tokenHash)
     .executeTakeFirst();
   if (!row) return undefined;
@@ -40,9 +62,25 @@ export async function findAccessToken(db: Db, tokenHash: Buffer): Promise<TokenO
     isGuest: row.is_guest,
     isAdmin: row.is_admin,
     deactivated: row.deactivated,
+    refreshTokenId: row.refresh_token_id,
+    predecessorRefreshTokenId: row.predecessor_id,
   };
 }
 
 export async function deleteAccessToken(db: Db, tokenHash: Buffer): Promise<void> {
   await db.deleteFrom("access_tokens").where("token_hash", "=", tokenHash).execute();
+}
+
+/** Every access and refresh token of one device (a login that reuses the device id starts afresh). */
+export async function deleteDeviceTokens(db: Db, userId: string, deviceId: string): Promise<void> {
+  await db
+    .deleteFrom("access_tokens")
+    .where("user_id", "=", userId)
+    .where("device_id", "=", deviceId)
+    .execute();
+  await db
+    .deleteFrom("refresh_tokens")
+    .where("user_id", "=", userId)
+    .where("device_id", "=", deviceId)
+    .execute();
 }

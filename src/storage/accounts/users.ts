@@ -46,3 +46,16 @@ export async function findUser(db: Db, userId: string): Promise<UserRow | undefi
     createdTs: Number(row.created_ts),
   };
 }
+
+export async function setPasswordHash(db: Db, userId: string, passwordHash: string | null): Promise<void> {
+  await db.updateTable("users").set({ password_hash: passwordHash }).where("user_id", "=", userId).execute();
+}
+
+/** Marks the account deactivated; its id stays reserved forever. `erase` also forgets the password. */
+export async function markDeactivated(db: Db, userId: string, opts: { erase: boolean }): Promise<void> {
+  await db
+    .updateTable("users")
+    .set({ deactivated: true, ...(opts.erase ? { password_hash: null } : {}) })
+    .where("user_id", "=", userId)
+    .execute();
+}

@@ -1,0 +1,29 @@
+import type { HearthContext } from "../context.ts";
+
+/*
+ * Points where other areas plug into account changes. Accounts own users, devices and tokens; what
+ * hangs off them elsewhere (room memberships, E2EE keys, to-device queues) is cleaned up by the owners
+ * of those areas here, so account code never reaches into their tables.
+ */
+
+/**
+ * Called after an account was deactivated (its devices and tokens are already gone). Owner: rooms.
+ * Deactivated users must leave every room they are joined to or invited to (and reject knocks), sending
+ * the membership events through rooms/. Not yet wired: rooms/ does not exist in this module's view.
+ */
+export async function leaveAllRoomsAfterDeactivation(_ctx: HearthContext, _userId: string): Promise<void> {
+  // Intentionally empty until the rooms engine provides a leave operation.
+}
+
+/**
+ * Called after devices were deleted (logout, device deletion, password change, deactivation).
+ * Owner: E2EE/sync. Their device keys, one-time keys and to-device messages must go, and other users
+ * sharing rooms must see a device list change.
+ */
+export async function afterDevicesDeleted(
+  _ctx: HearthContext,
+  _userId: string,
+  _deviceIds: readonly string[],
+): Promise<void> {
+  // Intentionally empty until device keys and device list streams exist.
+}
