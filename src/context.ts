@@ -4,6 +4,7 @@ import type { ServerKeys } from "./keys/signing-key-file.ts";
 import type { Metrics } from "./http/metrics.ts";
 import type { Db } from "./storage/database.ts";
 import type { Notifier } from "./sync/notifier.ts";
+import type { SyncRuntime } from "./sync/runtime.ts";
 import type { Streams } from "./sync/streams.ts";
 import type { Logger } from "./util/logger.ts";
 
@@ -25,4 +26,6 @@ export interface HearthContext {
   readonly notifier: Notifier;
   /** Position allocation and "persisted up to" per stream. */
   readonly streams: Streams;
+  /** Writers of the per-user streams, typing and the lazy-loading cache. */
+  readonly sync: SyncRuntime;
 }

@@ -13,6 +13,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "./storage/em
 import { initInstanceMeta } from "./storage/instance-meta.ts";
 import { migrateToLatest } from "./storage/migrate.ts";
 import { Notifier } from "./sync/notifier.ts";
+import { createSyncRuntime } from "./sync/runtime.ts";
 import { loadStreams } from "./sync/streams.ts";
 import { createLogger, type Logger } from "./util/logger.ts";
 
@@ -74,6 +75,8 @@ export async function createHomeserver(
     const { keys, created } = await loadOrCreateServerKeys(signingKeyPath(config));
 
     const clock = opts.clock ?? Date.now;
+    const notifier = new Notifier();
+    const streams = await loadStreams(dbHandle.db);
     const ctx: HearthContext = {
       config,
       serverName: config.server_name,
@@ -84,8 +87,9 @@ export async function createHomeserver(
       clock,
       lastSeen: new Map(),
       rateLimits: createAccountRateLimiters(config, clock),
-      notifier: new Notifier(),
-      streams: await loadStreams(dbHandle.db),
+      notifier,
+      streams,
+      sync: createSyncRuntime(streams, notifier),
     };
     return assemble(
       ctx,
@@ -139,6 +143,7 @@ function assemble(
     stop() {
       stopping ??= (async () => {
         await Promise.all(listeners.map((l) => stopListener(l, graceMs)));
+        ctx.sync.typing.close();
         await dbHandle.close();
         await embedded?.stop();
       })();

@@ -1,4 +1,5 @@
 import { accountRouteModules } from "../client-api/account-routes.ts";
+import { syncRouteModules } from "../client-api/sync-routes.ts";
 import { versionsRoutes } from "../client-api/versions.ts";
 import { whoamiRoutes } from "../client-api/whoami.ts";
 import { keyServerRoutes } from "../federation/key-server.ts";
@@ -10,7 +11,7 @@ import { wellKnownClientRoutes, wellKnownServerRoutes } from "./well-known.ts";
 
 /** Which spec areas each listener resource serves. */
 const ROUTES_BY_RESOURCE: Record<Resource, readonly RouteModule[]> = {
-  client: [wellKnownClientRoutes, versionsRoutes, whoamiRoutes, ...accountRouteModules],
+  client: [wellKnownClientRoutes, versionsRoutes, whoamiRoutes, ...accountRouteModules, ...syncRouteModules],
   federation: [wellKnownServerRoutes, federationVersionRoutes, keyServerRoutes],
   media: [],
   admin: [],

@@ -1,0 +1,140 @@
+/**
+ * History visibility (spec: client-server API, "Room History Visibility", server behaviour): whether a
+ * user may see an event, judged on the room state *at that event*, not on today's state.
+ */
+import type { HearthContext } from "../context.ts";
+import { isJsonObject, type JsonObject } from "../core/json.ts";
+import { stateTupleKey } from "../core/state-key.ts";
+import { getEvents, type StoredEvent } from "../storage/rooms/events.ts";
+import { latestJoinStreams } from "../storage/rooms/membership-history.ts";
+import { lookupStateEntries } from "../storage/rooms/state-lookup.ts";
+
+export type HistoryVisibility = "world_readable" | "shared" | "invited" | "joined";
+
+const KNOWN: ReadonlySet<string> = new Set(["world_readable", "shared", "invited", "joined"]);
+
+/** A missing event or a value the server does not understand counts as `shared` (spec). */
+export function parseHistoryVisibility(content: JsonObject | undefined): HistoryVisibility {
+  const value = content?.history_visibility;
+  return typeof value === "string" && KNOWN.has(value) ? (value as HistoryVisibility) : "shared";
+}
+
+/** What the decision needs to know about one event, from the requesting user's point of view. */
+export interface VisibilityFacts {
+  /** history_visibility in the state before the event. */
+  visibility: HistoryVisibility;
+  /** For an m.room.history_visibility event: the value it sets. */
+  visibilityAfter?: HistoryVisibility;
+  /** The user's membership in the state before the event (undefined: never a member). */
+  membership: string | undefined;
+  /** For the user's own m.room.member event: the membership it sets. */
+  membershipAfter?: string;
+  /** The user joined the room at some point after the event was sent. */
+  joinedLater: boolean;
+}
+
+function allowedBy(
+  visibility: HistoryVisibility,
+  membership: string | undefined,
+  joinedLater: boolean,
+): boolean {
+  if (visibility === "world_readable") return true;
+  if (membership === "join") return true;
+  if (visibility === "shared" && joinedLater) return true;
+  return visibility === "invited" && membership === "invite";
+}
+
+/**
+ * The spec's rules 1–5, plus its two exceptions: a history_visibility event is visible if the setting
+ * before *or* after it allows, and the user's own member event if their membership before *or* after
+ * it does (so users see their own join, and the leave that ends their access).
+ */
+export function mayUserSeeEvent(f: VisibilityFacts): boolean {
+  const visibilities = f.visibilityAfter === undefined ? [f.visibility] : [f.visibility, f.visibilityAfter];
+  const memberships = f.membershipAfter === undefined ? [f.membership] : [f.membership, f.membershipAfter];
+  return visibilities.some((v) => memberships.some((m) => allowedBy(v, m, f.joinedLater)));
+}
+
+export interface EventVisibility {
+  visible: boolean;
+  /** The user's membership at the event (unsigned.membership), "leave" when never a member. */
+  membership: string;
+}
+
+type ReadContext = Pick<HearthContext, "db">;
+
+const membershipOf = (content: JsonObject | undefined): string | undefined =>
+  typeof content?.membership === "string" ? content.membership : undefined;
+
+/**
+ * Visibility of many events for one user with a handful of queries: the history_visibility and the
+ * user's member entry of each distinct state group (memoised per group, so a page of messages sharing
+ * one group costs one lookup), the contents of those state events, and the user's latest join per room.
+ * Outliers (no state known), rejected and soft-failed events are never visible to clients.
+ */
+export async function checkEventsVisibility(
+  ctx: ReadContext,
+  userId: string,
+  events: readonly StoredEvent[],
+): Promise<Map<string, EventVisibility>> {
+  const out = new Map<string, EventVisibility>();
+  const candidates = events.filter(
+    (ev) => ev.stateGroupBefore !== null && !ev.outlier && ev.rejectedReason === null && !ev.softFailed,
+  );
+  for (const ev of events) out.set(ev.eventId, { visible: false, membership: "leave" });
+  if (candidates.length === 0) return out;
+
+  const hvKey = stateTupleKey("m.room.history_visibility", "");
+  const memberKey = stateTupleKey("m.room.member", userId);
+  const groups = await lookupStateEntries(
+    ctx.db,
+    candidates.map((ev) => ev.stateGroupBefore as number),
+    [
+      { type: "m.room.history_visibility", stateKey: "" },
+      { type: "m.room.member", stateKey: userId },
+    ],
+  );
+  const stateEventIds = new Set<string>();
+  for (const entries of groups.values()) for (const id of entries.values()) stateEventIds.add(id);
+  const stateEvents = await getEvents(ctx.db, [...stateEventIds]);
+  const contentOf = (id: string | undefined): JsonObject | undefined => {
+    const content = id === undefined ? undefined : stateEvents.get(id)?.pdu.content;
+    return isJsonObject(content) ? content : undefined;
+  };
+  const latestJoins = await latestJoinStreams(
+    ctx.db,
+    userId,
+    candidates.map((ev) => ev.roomId),
+  );
+
+  for (const ev of candidates) {
+    const entries = groups.get(ev.stateGroupBefore as number);
+    const facts: VisibilityFacts = {
+      visibility: parseHistoryVisibility(contentOf(entries?.get(hvKey))),
+      membership: membershipOf(contentOf(entries?.get(memberKey))),
+      joinedLater: (latestJoins.get(ev.roomId) ?? -Infinity) > (ev.streamOrdering ?? Infinity),
+    };
+    const stateKey = ev.pdu.state_key;
+    if (ev.pdu.type === "m.room.history_visibility" && stateKey === "") {
+      facts.visibilityAfter = parseHistoryVisibility(ev.pdu.content);
+    }
+    if (ev.pdu.type === "m.room.member" && stateKey === userId) {
+      facts.membershipAfter = membershipOf(ev.pdu.content);
+    }
+    out.set(ev.eventId, {
+      visible: mayUserSeeEvent(facts),
+      membership: facts.membershipAfter ?? facts.membership ?? "leave",
+    });
+  }
+  return out;
+}
+
+/** The events `userId` may see, in the order given. /sync uses this too. */
+export async function filterEventsForUser(
+  ctx: ReadContext,
+  userId: string,
+  events: StoredEvent[],
+): Promise<StoredEvent[]> {
+  const verdicts = await checkEventsVisibility(ctx, userId, events);
+  return events.filter((ev) => verdicts.get(ev.eventId)?.visible === true);
+}

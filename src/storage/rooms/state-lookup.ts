@@ -1,0 +1,71 @@
+import { sql } from "kysely";
+import { stateTupleKey, type StateTupleKey } from "../../core/state-key.ts";
+import type { Db } from "../database.ts";
+
+export interface StateKeyQuery {
+  type: string;
+  stateKey: string;
+}
+
+/**
+ * A few (type, state key) entries of many state groups in one query: each group's delta chain is walked
+ * down to its snapshot and the nearest entry wins (a NULL event id there means "removed"). History
+ * visibility needs two entries per event, so loading every group in full (a whole member list each)
+ * would be wasted work.
+ */
+export async function lookupStateEntries(
+  db: Db,
+  groupIds: readonly number[],
+  keys: readonly StateKeyQuery[],
+): Promise<Map<number, Map<StateTupleKey, string>>> {
+  const out = new Map<number, Map<StateTupleKey, string>>();
+  const roots = [...new Set(groupIds)];
+  for (const id of roots) out.set(id, new Map());
+  if (roots.length === 0 || keys.length === 0) return out;
+  const types = keys.map((k) => k.type);
+  const stateKeys = keys.map((k) => k.stateKey);
+  const rows = await sql<{ root: string; type: string; state_key: string; event_id: string | null }>`
+    WITH RECURSIVE chain(root, id, prev_group, n) AS (
+      SELECT id, id, prev_group, 0 FROM state_groups WHERE id = ANY(${roots.map(String)}::bigint[])
+      UNION ALL
+      SELECT c.root, g.id, g.prev_group, c.n + 1
+      FROM state_groups g JOIN chain c ON g.id = c.prev_group
+    ),
+    wanted(type, state_key) AS (
+      SELECT * FROM unnest(${types}::text[], ${stateKeys}::text[])
+    )
+    SELECT DISTINCT ON (c.root, e.type, e.state_key) c.root, e.type, e.state_key, e.event_id
+    FROM chain c
+    JOIN state_group_entries e ON e.state_group = c.id
+    JOIN wanted w ON w.type = e.type AND w.state_key = e.state_key
+    ORDER BY c.root, e.type, e.state_key, c.n
+  `.execute(db);
+  for (const row of rows.rows) {
+    if (row.event_id === null) continue;
+    out.get(Number(row.root))?.set(stateTupleKey(row.type, row.state_key), row.event_id);
+  }
+  return out;
+}
+
+/** Entries of one state group restricted to some event types (e.g. only m.room.member). */
+export async function lookupStateByType(
+  db: Db,
+  groupId: number,
+  types: readonly string[],
+): Promise<Map<StateTupleKey, string>> {
+  const rows = await sql<{ type: string; state_key: string; event_id: string | null }>`
+    WITH RECURSIVE chain(id, prev_group, n) AS (
+      SELECT id, prev_group, 0 FROM state_groups WHERE id = ${String(groupId)}::bigint
+      UNION ALL
+      SELECT g.id, g.prev_group, c.n + 1 FROM state_groups g JOIN chain c ON g.id = c.prev_group
+    )
+    SELECT DISTINCT ON (e.type, e.state_key) e.type, e.state_key, e.event_id
+    FROM chain c JOIN state_group_entries e ON e.state_group = c.id
+    WHERE e.type = ANY(${[...types]}::text[])
+    ORDER BY e.type, e.state_key, c.n
+  `.execute(db);
+  const out = new Map<StateTupleKey, string>();
+  for (const row of rows.rows)
+    if (row.event_id !== null) out.set(stateTupleKey(row.type, row.state_key), row.event_id);
+  return out;
+}

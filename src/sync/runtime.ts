@@ -1,0 +1,24 @@
+import { LazyMemberCache } from "./lazy-members.ts";
+import type { Notifier } from "./notifier.ts";
+import { StreamWriter } from "./stream-writer.ts";
+import type { Streams } from "./streams.ts";
+import { TypingTracker } from "./typing.ts";
+
+/** Per-instance state of the per-user streams /sync carries. */
+export interface SyncRuntime {
+  readonly accountData: StreamWriter;
+  readonly receipts: StreamWriter;
+  readonly presence: StreamWriter;
+  readonly typing: TypingTracker;
+  readonly lazyMembers: LazyMemberCache;
+}
+
+export function createSyncRuntime(streams: Streams, notifier: Notifier): SyncRuntime {
+  return {
+    accountData: new StreamWriter("account_data", streams.account_data, notifier),
+    receipts: new StreamWriter("receipts", streams.receipts, notifier),
+    presence: new StreamWriter("presence", streams.presence, notifier),
+    typing: new TypingTracker(notifier),
+    lazyMembers: new LazyMemberCache(),
+  };
+}
