@@ -1,5 +1,6 @@
 import type { ColumnType } from "kysely";
 import type { AccountsMoreTables } from "./accounts/tables.ts";
+import type { ProfilesTables } from "./profiles/tables.ts";
 import type { SyncTables } from "./sync/tables.ts";
 
 /** Tables as Kysely sees them; each mirrors a migration in migrations/. */
@@ -144,7 +145,7 @@ export interface RoomAliasesTable {
   created_ts: BigIntColumn;
 }
 
-export interface Database extends AccountsMoreTables, SyncTables {
+export interface Database extends AccountsMoreTables, SyncTables, ProfilesTables {
   instance_meta: InstanceMetaTable;
   users: UsersTable;
   devices: DevicesTable;
