@@ -2,6 +2,7 @@ import type { AccountRateLimiters } from "./accounts/rate-limits.ts";
 import type { HearthConfig } from "./config/schema.ts";
 import type { ServerKeys } from "./keys/signing-key-file.ts";
 import type { Metrics } from "./http/metrics.ts";
+import type { RoomService } from "./rooms/service.ts";
 import type { Db } from "./storage/database.ts";
 import type { Notifier } from "./sync/notifier.ts";
 import type { SyncRuntime } from "./sync/runtime.ts";
@@ -28,4 +29,6 @@ export interface HearthContext {
   readonly streams: Streams;
   /** Writers of the per-user streams, typing and the lazy-loading cache. */
   readonly sync: SyncRuntime;
+  /** The room writer's locks, pending wake-ups, message limiter and profile source. */
+  readonly rooms: RoomService;
 }

@@ -1,0 +1,38 @@
+import { checkAuth, checkAuthEventsSelection } from "../core/auth-rules.ts";
+import { assertValidPdu, checkEventSize, EventFormatError } from "../core/event-format.ts";
+import type { IdentifiedPdu } from "../core/pdu.ts";
+import type { RoomVersion } from "../core/room-versions.ts";
+import type { StateTupleKey } from "../core/state-key.ts";
+import { badJson, forbidden, MatrixError } from "../errors.ts";
+import { federationPdu } from "./build-event.ts";
+
+/**
+ * The checks a locally built event must pass before it is stored, as client errors: size (413),
+ * shape and canonical JSON, e.g. floats in v6+ content (400 M_BAD_JSON), and the auth rules against
+ * the state it was built on (403 with the rules' reason). `authState` holds the auth events by state
+ * key plus the create event (which v12 events do not cite but the rules need).
+ */
+export function checkLocalEvent(
+  version: RoomVersion,
+  event: IdentifiedPdu,
+  authEvents: readonly IdentifiedPdu[],
+  authState: ReadonlyMap<StateTupleKey, IdentifiedPdu>,
+): void {
+  const pdu = federationPdu(version, event);
+  const size = checkEventSize(pdu, version, event.event_id);
+  if (size) {
+    const what = size.field === "event" ? "Event" : `'${size.field}'`;
+    throw new MatrixError(413, "M_TOO_LARGE", `${what} is too large (${size.actual} > ${size.limit} bytes)`);
+  }
+  try {
+    assertValidPdu(pdu, version);
+  } catch (e) {
+    if (e instanceof EventFormatError) throw badJson(e.message);
+    throw e;
+  }
+  // The builder chose the auth events from the same state; a failure here is a bug, not bad input.
+  const selection = checkAuthEventsSelection(version, event, authEvents);
+  if (!selection.allowed) throw new Error(`built an event with bad auth_events: ${selection.reason}`);
+  const auth = checkAuth(version, event, authState);
+  if (!auth.allowed) throw forbidden(auth.reason);
+}

@@ -1,0 +1,206 @@
+import { domainOf } from "../core/auth/identifiers.ts";
+import type { JsonObject } from "../core/json.ts";
+import { parsePowerLevels, userPowerLevel } from "../core/power-levels.ts";
+import { stateTupleKey } from "../core/state-key.ts";
+import type { HearthContext } from "../context.ts";
+import { forbidden, MatrixError } from "../errors.ts";
+import { getCurrentMembership, getRoomMembers } from "../storage/rooms/memberships.ts";
+import type { EventDraft } from "./build-event.ts";
+import { memberContent } from "./member-content.ts";
+import { sendLocalEvent, type Prepared, type RoomView, type SendResult } from "./send-event.ts";
+import { STRIPPED_STATE_KEYS, strippedState } from "./stripped-state.ts";
+
+/** The membership endpoints; each has its own no-op and pre-check semantics. */
+export type MembershipAction = "join" | "invite" | "leave" | "kick" | "ban" | "unban" | "knock";
+
+export interface MembershipRequest {
+  roomId: string;
+  sender: string;
+  target: string;
+  action: MembershipAction;
+  reason?: string;
+  /** Guests may only join rooms whose guest_access is can_join. */
+  isGuest?: boolean;
+}
+
+const MEMBERSHIP_OF: Record<MembershipAction, string> = {
+  join: "join",
+  invite: "invite",
+  leave: "leave",
+  kick: "leave",
+  ban: "ban",
+  unban: "leave",
+  knock: "knock",
+};
+
+/** Federation is not there yet: say so rather than write an event no other server will hear of. */
+export function requireLocalUser(ctx: HearthContext, userId: string, what: string): void {
+  if (domainOf(userId) !== ctx.serverName) {
+    throw new MatrixError(
+      403,
+      "M_FORBIDDEN",
+      `${what} users on other servers needs federation, which this server does not support yet`,
+    );
+  }
+}
+
+async function membershipOf(
+  view: RoomView,
+  userId: string,
+): Promise<{ membership?: string; eventId?: string }> {
+  const ev = await view.stateEvent("m.room.member", userId);
+  const m = ev?.content.membership;
+  return { membership: typeof m === "string" ? m : undefined, eventId: ev?.event_id };
+}
+
+/** Stripped state for invites and knocks, with the sender's own member event (clients show who invited). */
+async function roomSummaryFor(view: RoomView, sender: string): Promise<JsonObject[]> {
+  const keys = [...STRIPPED_STATE_KEYS, stateTupleKey("m.room.member", sender)];
+  const events = await view.stateEvents(keys);
+  return strippedState(keys.map((k) => events.get(k)).filter((e) => e !== undefined));
+}
+
+/**
+ * For a join under a `restricted` / `knock_restricted` rule by someone not invited: a local member who
+ * may invite, to name in join_authorised_via_users_server, provided the user is joined to one of the
+ * rooms the rule allows. Undefined when the rule does not apply or no condition is met (the auth
+ * rules then refuse the join with their reason).
+ */
+async function restrictedJoinAuthoriser(
+  ctx: HearthContext,
+  view: RoomView,
+  userId: string,
+): Promise<string | undefined> {
+  const rules = await view.stateEvent("m.room.join_rules", "");
+  const rule = rules?.content.join_rule;
+  const applies =
+    (rule === "restricted" && view.version.restrictedJoins) ||
+    (rule === "knock_restricted" && view.version.knockRestricted);
+  if (!rules || !applies) return undefined;
+  const allow = Array.isArray(rules.content.allow) ? rules.content.allow : [];
+  let satisfied = false;
+  for (const entry of allow) {
+    if (typeof entry !== "object" || entry === null || Array.isArray(entry)) continue;
+    const e = entry as JsonObject;
+    if (e.type !== "m.room_membership" || typeof e.room_id !== "string") continue;
+    if ((await getCurrentMembership(ctx.db, e.room_id, userId))?.membership === "join") {
+      satisfied = true;
+      break;
+    }
+  }
+  if (!satisfied) return undefined;
+  const pl = await view.stateEvent("m.room.power_levels", "");
+  const inviteLevel = parsePowerLevels(pl?.content, view.version).invite;
+  for (const member of await getRoomMembers(view.tx, view.roomId, ["join"])) {
+    if (domainOf(member.userId) !== ctx.serverName) continue;
+    if (userPowerLevel(view.version, member.userId, pl, view.createEvent) >= inviteLevel)
+      return member.userId;
+  }
+  return undefined;
+}
+
+/** What a membership endpoint sends, after its own checks; an existing event id for no-ops. */
+async function prepareMembership(
+  ctx: HearthContext,
+  req: MembershipRequest,
+  view: RoomView,
+): Promise<Prepared | undefined> {
+  const target = await membershipOf(view, req.target);
+  const membership = MEMBERSHIP_OF[req.action];
+  let content: JsonObject = { membership };
+  let unsigned: JsonObject | undefined;
+  switch (req.action) {
+    case "join": {
+      if (target.membership === "join" && target.eventId) return { existingEventId: target.eventId };
+      if (req.isGuest) {
+        const access = await view.stateEvent("m.room.guest_access", "");
+        if (access?.content.guest_access !== "can_join") {
+          throw new MatrixError(403, "M_GUEST_ACCESS_FORBIDDEN", "Guests may not join this room");
+        }
+      }
+      content = await memberContent(ctx, req.target, "join");
+      if (target.membership !== "invite") {
+        const authoriser = await restrictedJoinAuthoriser(ctx, view, req.target);
+        if (authoriser !== undefined) content.join_authorised_via_users_server = authoriser;
+      }
+      break;
+    }
+    case "invite":
+      if (target.membership === "invite" && target.eventId) return { existingEventId: target.eventId };
+      if (target.membership === "join") throw forbidden(`${req.target} is already in the room`);
+      if (target.membership === "ban") throw forbidden(`${req.target} is banned from the room`);
+      content = await memberContent(ctx, req.target, "invite");
+      unsigned = { invite_room_state: await roomSummaryFor(view, req.sender) };
+      break;
+    case "leave":
+      if (target.membership === "leave" && target.eventId) return { existingEventId: target.eventId };
+      if (target.membership === undefined) throw forbidden("You are not in this room");
+      break;
+    case "kick":
+      if (target.membership !== "join" && target.membership !== "invite" && target.membership !== "knock") {
+        throw forbidden(`${req.target} is not in the room`);
+      }
+      break;
+    case "unban":
+      if (target.membership !== "ban") throw forbidden(`${req.target} is not banned`);
+      break;
+    case "ban":
+      break;
+    case "knock":
+      content = await memberContent(ctx, req.target, "knock");
+      unsigned = { knock_room_state: await roomSummaryFor(view, req.sender) };
+      break;
+  }
+  if (req.reason !== undefined) content.reason = req.reason;
+  const draft: EventDraft = { type: "m.room.member", stateKey: req.target, content };
+  if (unsigned) draft.unsigned = unsigned;
+  return { draft };
+}
+
+/** A membership endpoint (/join, /invite, /leave, /kick, /ban, /unban, /knock) for a local room. */
+export async function updateMembership(ctx: HearthContext, req: MembershipRequest): Promise<SendResult> {
+  if (req.action === "invite") requireLocalUser(ctx, req.target, "Inviting");
+  return sendLocalEvent(ctx, {
+    roomId: req.roomId,
+    sender: req.sender,
+    draft: {
+      type: "m.room.member",
+      stateKey: req.target,
+      content: { membership: MEMBERSHIP_OF[req.action] },
+    },
+    prepare: (view) => prepareMembership(ctx, req, view),
+  });
+}
+
+/**
+ * PUT /state/m.room.member/{userId}: the client writes the content itself (per-room display names,
+ * custom fields); invites still carry stripped state and restricted joins their authoriser.
+ */
+export async function setMemberState(
+  ctx: HearthContext,
+  req: { roomId: string; sender: string; target: string; content: JsonObject },
+): Promise<SendResult> {
+  const membership = req.content.membership;
+  if (membership === "invite") requireLocalUser(ctx, req.target, "Inviting");
+  return sendLocalEvent(ctx, {
+    roomId: req.roomId,
+    sender: req.sender,
+    draft: { type: "m.room.member", stateKey: req.target, content: req.content },
+    dedupeState: true,
+    prepare: async (view) => {
+      const draft: EventDraft = { type: "m.room.member", stateKey: req.target, content: { ...req.content } };
+      if (membership === "invite")
+        draft.unsigned = { invite_room_state: await roomSummaryFor(view, req.sender) };
+      if (membership === "knock")
+        draft.unsigned = { knock_room_state: await roomSummaryFor(view, req.sender) };
+      if (membership === "join" && req.content.join_authorised_via_users_server === undefined) {
+        const current = await membershipOf(view, req.target);
+        if (current.membership !== "join" && current.membership !== "invite") {
+          const authoriser = await restrictedJoinAuthoriser(ctx, view, req.target);
+          if (authoriser !== undefined) draft.content.join_authorised_via_users_server = authoriser;
+        }
+      }
+      return { draft };
+    },
+  });
+}

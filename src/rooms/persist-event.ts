@@ -1,0 +1,244 @@
+import { encodeCanonicalJson } from "../core/canonical-json.ts";
+import { isJsonObject } from "../core/json.ts";
+import { authEventIds, prevEventIds, stateKeyOf, type IdentifiedPdu } from "../core/pdu.ts";
+import type { RoomVersion } from "../core/room-versions.ts";
+import { splitStateTupleKey, stateTupleKey, type StateTupleKey } from "../core/state-key.ts";
+import type { Db } from "../storage/database.ts";
+import { getCurrentStateIds } from "../storage/rooms/current-state.ts";
+import { applyCurrentStateChanges } from "../storage/rooms/current-state-writes.ts";
+import { insertEvent } from "../storage/rooms/event-writes.ts";
+import { getEvents } from "../storage/rooms/events.ts";
+import {
+  getForwardExtremities,
+  hasSuccessor,
+  replaceForwardExtremities,
+} from "../storage/rooms/forward-extremities.ts";
+import {
+  deleteCurrentMembership,
+  insertRoomMembership,
+  setCurrentMembership,
+} from "../storage/rooms/membership-writes.ts";
+import { loadStateGroup } from "../storage/rooms/state-groups.ts";
+import { applyRedactions } from "./apply-redactions.ts";
+import { federationPdu } from "./build-event.ts";
+import { resolveStoredStates } from "./resolve-stored-states.ts";
+import type { StateBefore } from "./state-before.ts";
+import { diffStates, writeStateGroup } from "./state-group-policy.ts";
+
+/** An event that has been built or received, checked, and is ready to store with its state. */
+export interface PersistInput {
+  roomId: string;
+  version: RoomVersion;
+  event: IdentifiedPdu;
+  /** The state before the event; undefined for outliers (stored without state). */
+  before: StateBefore | undefined;
+  /** Position on the events stream; null for outliers and rejected events. */
+  streamOrdering: number | null;
+  /** Why the auth rules rejected it (stored, never state, never a prev event). */
+  rejectedReason?: string | null;
+  /** Allowed by its auth events but not by current state: kept out of current state and extremities. */
+  softFailed?: boolean;
+  now: number;
+}
+
+export interface PersistOutcome {
+  stateGroupBefore: number | null;
+  stateGroupAfter: number | null;
+  /** Users whose current membership changed (sync wakes them even outside the room's waiters). */
+  membershipUsers: string[];
+  /** The event this one redacted, if it was a redaction that took effect. */
+  redacted?: string;
+}
+
+function relationOf(pdu: IdentifiedPdu): { id: string | null; type: string | null } {
+  const rel = pdu.content["m.relates_to"];
+  if (!isJsonObject(rel) || typeof rel.event_id !== "string") return { id: null, type: null };
+  return { id: rel.event_id, type: typeof rel.rel_type === "string" ? rel.rel_type : null };
+}
+
+function redactsColumn(version: RoomVersion, pdu: IdentifiedPdu): string | null {
+  if (pdu.type !== "m.room.redaction") return null;
+  // Either place: a pre-v11 server may also have filled content.redacts, and the index is only a hint.
+  const redacts = version.updatedRedactionRules ? pdu.content.redacts : (pdu.redacts ?? pdu.content.redacts);
+  return typeof redacts === "string" ? redacts : null;
+}
+
+/**
+ * Stores one event inside the caller's transaction (which holds the room's write lock): the event
+ * row and its edges, state groups before and after, forward extremities, current state and
+ * memberships, and redactions that now take effect. It neither builds nor checks: local sends and
+ * (later) federation both call it with an event already judged, so the two paths store alike.
+ */
+export async function persistEvent(tx: Db, input: PersistInput): Promise<PersistOutcome> {
+  const { roomId, version, event, before } = input;
+  const stateKey = stateKeyOf(event);
+  const key = stateKey === undefined ? undefined : stateTupleKey(event.type, stateKey);
+  const rejected = input.rejectedReason != null;
+  const outlier = before === undefined;
+  const softFailed = input.softFailed ?? false;
+
+  let groupBefore: number | null = null;
+  let groupAfter: number | null = null;
+  if (before !== undefined) {
+    groupBefore =
+      before.groupId ??
+      (await writeStateGroup(
+        tx,
+        roomId,
+        before.deltaBase,
+        before.deltaBase === undefined
+          ? await before.full()
+          : diffStates(await loadStateGroup(tx, before.deltaBase), await before.full()),
+        () => before.full(),
+      ));
+    groupAfter =
+      key === undefined || rejected
+        ? groupBefore
+        : await writeStateGroup(tx, roomId, groupBefore, new Map([[key, event.event_id]]), async () => {
+            const state = await before.full();
+            state.set(key, event.event_id);
+            return state;
+          });
+  }
+
+  const relation = relationOf(event);
+  const prevIds = prevEventIds(event);
+  await insertEvent(tx, {
+    eventId: event.event_id,
+    roomId,
+    streamOrdering: outlier ? null : input.streamOrdering,
+    depth: event.depth,
+    type: event.type,
+    stateKey,
+    sender: event.sender,
+    originServerTs: event.origin_server_ts,
+    pdu: encodeCanonicalJson(federationPdu(version, event), { strict: version.strictCanonicalJson }),
+    outlier,
+    rejectedReason: input.rejectedReason ?? null,
+    softFailed,
+    stateGroupBefore: groupBefore,
+    stateGroupAfter: groupAfter,
+    relatesToId: relation.id,
+    relationType: relation.type,
+    redacts: redactsColumn(version, event),
+    prevEventIds: prevIds,
+    authEventIds: authEventIds(event),
+    createdTs: input.now,
+  });
+
+  const outcome: PersistOutcome = {
+    stateGroupBefore: groupBefore,
+    stateGroupAfter: groupAfter,
+    membershipUsers: [],
+  };
+  if (outlier || rejected) return outcome;
+
+  if (!softFailed) {
+    const changes = await updateExtremitiesAndCurrentState(tx, input, prevIds, key);
+    outcome.membershipUsers = await updateCurrentMemberships(
+      tx,
+      roomId,
+      event,
+      input.streamOrdering,
+      changes,
+    );
+    if (
+      event.type === "m.room.member" &&
+      stateKey !== undefined &&
+      typeof event.content.membership === "string"
+    ) {
+      await insertRoomMembership(tx, {
+        eventId: event.event_id,
+        roomId,
+        userId: stateKey,
+        sender: event.sender,
+        membership: event.content.membership,
+        streamOrdering: input.streamOrdering,
+      });
+    }
+  }
+  outcome.redacted = await applyRedactions(tx, version, event);
+  return outcome;
+}
+
+/**
+ * Moves the forward extremities past the event and brings current state to the state after the new
+ * extremities. The usual local case (built on all extremities, which were one) changes only the event's
+ * own key; otherwise current state is recomputed, resolving when several extremities remain.
+ */
+async function updateExtremitiesAndCurrentState(
+  tx: Db,
+  input: PersistInput,
+  prevIds: readonly string[],
+  key: StateTupleKey | undefined,
+): Promise<Map<StateTupleKey, string | null>> {
+  const { roomId, version, event, before } = input;
+  const oldExtremities = (await getForwardExtremities(tx, roomId)).map((e) => e.eventId);
+  const isExtremity = !(await hasSuccessor(tx, event.event_id));
+  await replaceForwardExtremities(tx, roomId, prevIds, isExtremity ? event.event_id : undefined);
+  const cited = new Set(prevIds);
+  const remaining = oldExtremities.filter((id) => !cited.has(id) && id !== event.event_id);
+  const newExtremities = isExtremity ? [...remaining, event.event_id] : remaining;
+
+  let changes: Map<StateTupleKey, string | null>;
+  if (before!.isCurrent && newExtremities.length === 1 && newExtremities[0] === event.event_id) {
+    changes = key === undefined ? new Map() : new Map([[key, event.event_id]]);
+  } else {
+    const after = await before!.full();
+    if (key !== undefined) after.set(key, event.event_id);
+    const others = newExtremities.filter((id) => id !== event.event_id);
+    const sets = [after, ...(await statesAfter(tx, others))];
+    const target = isExtremity
+      ? await resolveStoredStates(tx, version, sets)
+      : await resolveStoredStates(tx, version, sets.slice(1));
+    changes = diffStates(await getCurrentStateIds(tx, roomId), target);
+  }
+  await applyCurrentStateChanges(tx, roomId, changes);
+  return changes;
+}
+
+async function statesAfter(tx: Db, eventIds: readonly string[]): Promise<Map<StateTupleKey, string>[]> {
+  const events = await getEvents(tx, eventIds);
+  const out: Map<StateTupleKey, string>[] = [];
+  for (const id of eventIds) {
+    const group = events.get(id)?.stateGroupAfter;
+    if (group !== undefined && group !== null) out.push(await loadStateGroup(tx, group));
+  }
+  return out;
+}
+
+/** Mirrors member entries of the current-state changes into current_memberships. */
+async function updateCurrentMemberships(
+  tx: Db,
+  roomId: string,
+  event: IdentifiedPdu,
+  streamOrdering: number | null,
+  changes: ReadonlyMap<StateTupleKey, string | null>,
+): Promise<string[]> {
+  const memberChanges = [...changes].filter(([k]) => splitStateTupleKey(k)[0] === "m.room.member");
+  if (memberChanges.length === 0) return [];
+  const others = memberChanges
+    .map(([, id]) => id)
+    .filter((id): id is string => id !== null && id !== event.event_id);
+  const loaded = await getEvents(tx, others);
+  const users: string[] = [];
+  for (const [k, id] of memberChanges) {
+    const userId = splitStateTupleKey(k)[1];
+    users.push(userId);
+    if (id === null) {
+      await deleteCurrentMembership(tx, roomId, userId);
+      continue;
+    }
+    const member = id === event.event_id ? { pdu: event, streamOrdering } : loaded.get(id);
+    const membership = member?.pdu.content.membership;
+    if (!member || typeof membership !== "string") continue;
+    await setCurrentMembership(tx, {
+      roomId,
+      userId,
+      membership,
+      eventId: id,
+      streamOrdering: member.streamOrdering,
+    });
+  }
+  return users;
+}

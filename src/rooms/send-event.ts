@@ -1,0 +1,182 @@
+import { authTypesForEvent } from "../core/auth-rules.ts";
+import { encodeCanonicalJson } from "../core/canonical-json.ts";
+import type { IdentifiedPdu } from "../core/pdu.ts";
+import { getRoomVersion, type RoomVersion } from "../core/room-versions.ts";
+import { stateTupleKey, type StateTupleKey } from "../core/state-key.ts";
+import type { HearthContext } from "../context.ts";
+import { invalidParam, notFound } from "../errors.ts";
+import type { Db } from "../storage/database.ts";
+import { getEvent, getEvents, type StoredEvent } from "../storage/rooms/events.ts";
+import { getForwardExtremities } from "../storage/rooms/forward-extremities.ts";
+import { getRoom } from "../storage/rooms/rooms.ts";
+import { findTxn, insertTxn, type TxnScope } from "../storage/rooms/txn-ids.ts";
+import { buildEvent, type EventDraft } from "./build-event.ts";
+import { checkLocalEvent } from "./check-event.ts";
+import { persistEvent } from "./persist-event.ts";
+import { withRoomWrite } from "./room-write.ts";
+import { computeStateBefore, type StateBefore } from "./state-before.ts";
+
+/** Prev events per new event: enough to merge forks quickly, few enough to keep events small. */
+export const MAX_PREV_EVENTS = 10;
+
+export const CREATE_KEY = stateTupleKey("m.room.create", "");
+
+/** The room as a local writer sees it, under the room lock, at the state the event will be built on. */
+export interface RoomView {
+  readonly roomId: string;
+  readonly version: RoomVersion;
+  readonly createEvent: IdentifiedPdu;
+  readonly state: StateBefore;
+  stateEvent(type: string, stateKey: string): Promise<IdentifiedPdu | undefined>;
+  stateEvents(keys: readonly StateTupleKey[]): Promise<Map<StateTupleKey, IdentifiedPdu>>;
+  /** Any stored event, read in the writer's transaction. */
+  event(eventId: string): Promise<StoredEvent | undefined>;
+  /** The writer's transaction, for reads that must see the same snapshot. */
+  readonly tx: Db;
+}
+
+/** What `prepare` decides: answer with an existing event (an idempotent no-op), or send this draft. */
+export type Prepared = { existingEventId: string } | { draft: EventDraft };
+
+export interface SendRequest {
+  roomId: string;
+  sender: string;
+  draft: EventDraft;
+  /** Client transaction id with the hash of its request body. */
+  txn?: { scope: TxnScope; requestHash: Buffer };
+  /** Answer with the current event when the same sender already set this state to the same content. */
+  dedupeState?: boolean;
+  /** Checks and adjustments that need the state (membership pre-checks, stripped state for invites). */
+  prepare?: (view: RoomView) => Promise<Prepared | undefined>;
+}
+
+export interface SendResult {
+  eventId: string;
+  /** False when an earlier event answered the request (retried transaction, unchanged state). */
+  created: boolean;
+}
+
+async function loadView(
+  tx: Db,
+  roomId: string,
+  prevIds: string[],
+  extremityIds: string[],
+): Promise<RoomView> {
+  const room = await getRoom(tx, roomId);
+  if (!room) throw notFound("Unknown room");
+  const version = getRoomVersion(room.roomVersion);
+  if (!version) throw new Error(`room ${roomId} has unknown version ${room.roomVersion}`);
+  const state = await computeStateBefore(tx, roomId, version, prevIds, extremityIds);
+  const stateEvents = async (keys: readonly StateTupleKey[]): Promise<Map<StateTupleKey, IdentifiedPdu>> => {
+    const ids = await state.lookup(keys);
+    const events = await getEvents(tx, [...ids.values()]);
+    const out = new Map<StateTupleKey, IdentifiedPdu>();
+    for (const [k, id] of ids) {
+      const ev = events.get(id);
+      if (ev) out.set(k, ev.pdu);
+    }
+    return out;
+  };
+  const createEvent = (await stateEvents([CREATE_KEY])).get(CREATE_KEY);
+  if (!createEvent) throw new Error(`room ${roomId} has no create event in its state`);
+  return {
+    roomId,
+    version,
+    createEvent,
+    state,
+    stateEvents,
+    event: (eventId) => getEvent(tx, eventId),
+    tx,
+    stateEvent: async (type, stateKey) =>
+      (await stateEvents([stateTupleKey(type, stateKey)])).get(stateTupleKey(type, stateKey)),
+  };
+}
+
+function sameContent(a: IdentifiedPdu, draft: EventDraft, sender: string): boolean {
+  if (a.sender !== sender) return false;
+  try {
+    return (
+      encodeCanonicalJson(a.content, { strict: false }) ===
+      encodeCanonicalJson(draft.content, { strict: false })
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Sends one event from a local user: builds it on the room's forward extremities and the state after
+ * them, checks it (size, format, auth rules: 403 with the reason), stores it, and wakes sync after
+ * commit. Idempotent per client transaction id.
+ */
+export async function sendLocalEvent(ctx: HearthContext, req: SendRequest): Promise<SendResult> {
+  return withRoomWrite<SendResult>(ctx, req.roomId, async (tx, position) => {
+    if (req.txn) {
+      const existing = await findTxn(tx, req.txn.scope);
+      if (existing) {
+        // A retransmission has the same body. A different body under a used id is a client reusing
+        // ids: answering with the old event would silently drop the new message, so refuse it.
+        if (!existing.requestHash.equals(req.txn.requestHash)) {
+          throw invalidParam("This transaction id was already used with a different request body");
+        }
+        return { value: { eventId: existing.eventId, created: false } };
+      }
+    }
+    const extremities = (await getForwardExtremities(tx, req.roomId)).map((e) => e.eventId);
+    const prevIds = extremities.slice(0, MAX_PREV_EVENTS);
+    const view = await loadView(tx, req.roomId, prevIds, extremities);
+
+    let draft = req.draft;
+    const prepared = await req.prepare?.(view);
+    if (prepared && "existingEventId" in prepared)
+      return { value: { eventId: prepared.existingEventId, created: false } };
+    if (prepared) draft = prepared.draft;
+
+    if (req.dedupeState && draft.stateKey !== undefined) {
+      const current = await view.stateEvent(draft.type, draft.stateKey);
+      if (current && sameContent(current, draft, req.sender)) {
+        return { value: { eventId: current.event_id, created: false } };
+      }
+    }
+
+    const authKeys = authTypesForEvent(view.version, {
+      type: draft.type,
+      sender: req.sender,
+      state_key: draft.stateKey,
+      content: draft.content,
+    }).map(([t, k]) => stateTupleKey(t, k));
+    const authState = await view.stateEvents([...authKeys, CREATE_KEY]);
+    const authEvents = authKeys
+      .map((k) => authState.get(k))
+      .filter((e): e is IdentifiedPdu => e !== undefined);
+    const prevById = await getEvents(tx, prevIds);
+    const prevEvents = prevIds
+      .map((id) => prevById.get(id)?.pdu)
+      .filter((e): e is IdentifiedPdu => e !== undefined);
+
+    const event = buildEvent({
+      version: view.version,
+      roomId: req.roomId,
+      sender: req.sender,
+      draft,
+      prevEvents,
+      authEvents,
+      originServerTs: ctx.clock(),
+      serverName: ctx.serverName,
+      key: ctx.keys.current,
+    });
+    checkLocalEvent(view.version, event, authEvents, authState);
+
+    const outcome = await persistEvent(tx, {
+      roomId: req.roomId,
+      version: view.version,
+      event,
+      before: view.state,
+      streamOrdering: position,
+      now: ctx.clock(),
+    });
+    if (req.txn) await insertTxn(tx, req.txn.scope, event.event_id, req.txn.requestHash, ctx.clock());
+    const userIds = new Set([req.sender, ...outcome.membershipUsers]);
+    return { value: { eventId: event.event_id, created: true }, notify: { userIds: [...userIds] } };
+  });
+}

@@ -1,0 +1,38 @@
+import type { HearthConfig } from "../config/schema.ts";
+import { TokenBucketLimiter } from "../util/token-bucket.ts";
+import { CommitNotifications } from "./commit-notifications.ts";
+import { KeyedMutex } from "./keyed-mutex.ts";
+
+/** A user's global profile, as member events carry it. */
+export interface MemberProfile {
+  displayname?: string;
+  avatar_url?: string;
+}
+
+export type ProfileLookup = (userId: string) => Promise<MemberProfile>;
+
+/** Per-instance state of the room writer (nothing here is global, so tests can run several servers). */
+export interface RoomService {
+  /** Serialises writers per room inside this process. */
+  readonly locks: KeyedMutex;
+  /** Wake-ups held until the events stream's persistedUpTo covers them. */
+  readonly commits: CommitNotifications;
+  /** `rate_limits.messages`: events sent by users through the client API, per user. */
+  readonly messageLimiter: TokenBucketLimiter;
+  /** Where join and invite events get the user's displayname and avatar from. */
+  readonly profiles: ProfileLookup;
+}
+
+export function createRoomService(opts: {
+  config: HearthConfig;
+  clock: () => number;
+  /** Until profiles are stored, member events carry no displayname or avatar. */
+  profiles?: ProfileLookup;
+}): RoomService {
+  return {
+    locks: new KeyedMutex(),
+    commits: new CommitNotifications(),
+    messageLimiter: new TokenBucketLimiter(opts.config.rate_limits.messages, opts.clock),
+    profiles: opts.profiles ?? (async () => ({})),
+  };
+}
