@@ -5,7 +5,7 @@ import type { HearthContext } from "../context.ts";
 import { notFound } from "../errors.ts";
 import { clientIp, requireAuth } from "../http/auth.ts";
 import { readJsonObject } from "../http/body.ts";
-import { optionalString, requiredStringArray } from "../http/fields.ts";
+import { optionalString, requiredStringArray, textParam } from "../http/fields.ts";
 import type { HearthEnv, RouteModule } from "../http/types.ts";
 import {
   findDevice,
@@ -29,7 +29,7 @@ function deviceJson(d: DeviceRow): Record<string, string | number> {
 function deviceIdParam(c: Context): string {
   const deviceId = c.req.param("deviceId");
   if (deviceId === undefined) throw new Error("route registered without :deviceId");
-  return deviceId;
+  return textParam(deviceId, "deviceId");
 }
 
 /** Deleting devices needs the password again: a stolen token must not be able to lock the owner out. */

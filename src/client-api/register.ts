@@ -6,6 +6,7 @@ import { isLocalpartFree, registerAccount, userInUse } from "../accounts/registe
 import { isRegistrationTokenValid, registrationRequiresToken } from "../accounts/registration-tokens.ts";
 import { userInteractiveAuth, type UiaStage } from "../accounts/uia.ts";
 import { localpartForUsername } from "../accounts/user-ids.ts";
+import { REGISTRATION_TOKEN } from "../config/validators.ts";
 import type { HearthContext } from "../context.ts";
 import { clientIp } from "../http/auth.ts";
 import { readJsonObject } from "../http/body.ts";
@@ -101,6 +102,8 @@ export const registerRoutes: RouteModule = (app, ctx) => {
     const token = c.req.query("token");
     if (token === undefined) throw missingParam("Missing 'token'");
     enforce(ctx.rateLimits.lookups.take(ipKey(clientIp(c))));
-    return c.json({ valid: await isRegistrationTokenValid(ctx, token) });
+    // Outside the token grammar nothing can be valid; no need to ask the database.
+    const valid = REGISTRATION_TOKEN.test(token) && (await isRegistrationTokenValid(ctx, token));
+    return c.json({ valid });
   });
 };

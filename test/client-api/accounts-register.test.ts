@@ -124,7 +124,6 @@ describe("POST /register rejects bad input before user-interactive auth", () => 
     ["an at sign", "@alice"],
     ["the empty string", ""],
     ["an over-long id", "x".repeat(250)],
-    ["a NUL", "a\u0000b"],
   ])("username with %s → 400 M_INVALID_USERNAME", async (_what, username) => {
     expectError(await postRegister(hs, { username, password: "pw" }), 400, "M_INVALID_USERNAME");
   });
@@ -141,6 +140,7 @@ describe("POST /register rejects bad input before user-interactive auth", () => 
 
   it.each([
     ["username", { username: 5 }],
+    ["username (NUL inside)", { username: "a\u0000b" }],
     ["password", { password: true }],
     ["device_id", { device_id: ["x"] }],
     ["initial_device_display_name", { initial_device_display_name: {} }],
