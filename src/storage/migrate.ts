@@ -1,10 +1,10 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { Migrator, sql, type Migration, type MigrationProvider, type MigrationResultSet } from "kysely";
+import { PROJECT_ROOT } from "../util/project-root.ts";
 import type { Db } from "./database.ts";
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL("../../migrations/", import.meta.url));
+export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, "migrations");
 const MIGRATION_FILE = /^(\d{4})_[a-z0-9_]+\.sql$/;
 
 /** Reads `NNNN_name.sql` files; each runs as one multi-statement query inside the migrator's transaction. */
