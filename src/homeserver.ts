@@ -10,6 +10,7 @@ import type { HearthApp, Resource } from "./http/types.ts";
 import { loadOrCreateServerKeys } from "./keys/signing-key-file.ts";
 import { openDatabase, type DbHandle } from "./storage/database.ts";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "./storage/embedded-postgres.ts";
+import { memberProfileLookup } from "./profiles/profile.ts";
 import { createRoomService } from "./rooms/service.ts";
 import { initInstanceMeta } from "./storage/instance-meta.ts";
 import { migrateToLatest } from "./storage/migrate.ts";
@@ -91,7 +92,7 @@ export async function createHomeserver(
       notifier,
       streams,
       sync: createSyncRuntime(streams, notifier),
-      rooms: createRoomService({ config, clock }),
+      rooms: createRoomService({ config, clock, profiles: memberProfileLookup(dbHandle.db) }),
     };
     return assemble(
       ctx,

@@ -1,4 +1,6 @@
 import { accountRouteModules } from "../client-api/account-routes.ts";
+import { roomReadRouteModules } from "../client-api/room-read-routes.ts";
+import { roomWriteRouteModules } from "../client-api/room-write-routes.ts";
 import { syncRouteModules } from "../client-api/sync-routes.ts";
 import { versionsRoutes } from "../client-api/versions.ts";
 import { whoamiRoutes } from "../client-api/whoami.ts";
@@ -11,7 +13,15 @@ import { wellKnownClientRoutes, wellKnownServerRoutes } from "./well-known.ts";
 
 /** Which spec areas each listener resource serves. */
 const ROUTES_BY_RESOURCE: Record<Resource, readonly RouteModule[]> = {
-  client: [wellKnownClientRoutes, versionsRoutes, whoamiRoutes, ...accountRouteModules, ...syncRouteModules],
+  client: [
+    wellKnownClientRoutes,
+    versionsRoutes,
+    whoamiRoutes,
+    ...accountRouteModules,
+    ...syncRouteModules,
+    ...roomWriteRouteModules,
+    ...roomReadRouteModules,
+  ],
   federation: [wellKnownServerRoutes, federationVersionRoutes, keyServerRoutes],
   media: [],
   admin: [],
