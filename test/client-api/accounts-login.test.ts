@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestHomeserver, type TestHomeserver } from "../support/homeserver.ts";
+import { createTestUser } from "../support/users.ts";
 import {
   OPEN_REGISTRATION,
   call,
@@ -145,6 +146,11 @@ describe("POST /login with a password", () => {
     ],
   ])("%s → %i %s", async (_what, body, status, errcode) => {
     expectError(await postLogin(body), status, errcode);
+  });
+
+  it("accounts made by the test helper with a password can log in", async () => {
+    await createTestUser(hs, "helper", { password: "helper-pw" });
+    expect((await login(hs, "helper", "helper-pw")).status).toBe(200);
   });
 
   it("malformed bodies → M_NOT_JSON / M_BAD_JSON", async () => {

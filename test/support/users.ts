@@ -1,20 +1,22 @@
+import { hashPassword } from "../../src/accounts/passwords.ts";
 import { startSession, type Session } from "../../src/accounts/session.ts";
 import type { Homeserver } from "../../src/homeserver.ts";
 import { insertUser } from "../../src/storage/accounts/users.ts";
 
 /**
  * A local user with a logged-in device, made directly through storage so tests of other areas do not
- * depend on the registration flow.
+ * depend on the registration flow. Give a `password` when the test needs user-interactive auth
+ * (m.login.password) or password login; without one the account has none.
  */
 export async function createTestUser(
   hs: Homeserver,
   localpart: string,
-  opts: { isAdmin?: boolean; deviceId?: string } = {},
+  opts: { isAdmin?: boolean; deviceId?: string; password?: string } = {},
 ): Promise<Session> {
   const userId = `@${localpart}:${hs.ctx.serverName}`;
   await insertUser(hs.ctx.db, {
     userId,
-    passwordHash: null,
+    passwordHash: opts.password === undefined ? null : await hashPassword(opts.password),
     isAdmin: opts.isAdmin,
     createdTs: hs.ctx.clock(),
   });
