@@ -4,12 +4,13 @@ import { requireAuth } from "../http/auth.ts";
 import { readJsonObject } from "../http/body.ts";
 import type { HearthEnv, RouteModule } from "../http/types.ts";
 import { readAccountData, SERVER_MANAGED_ACCOUNT_DATA, setAccountData } from "../sync/account-data.ts";
-import { pathParam, requireRoomId, requireSelf } from "./path-checks.ts";
+import { requireRoomId, requireSelf } from "./path-checks.ts";
 import { clientPaths } from "./paths.ts";
+import { routeParam } from "./query-params.ts";
 
 /** The user and (for room account data) room a request targets, checked. */
 function target(c: Context<HearthEnv>, verb: string): { userId: string; roomId: string | undefined } {
-  requireSelf(c.get("requester"), pathParam(c, "userId"), `${verb} account data`);
+  requireSelf(c.get("requester"), routeParam(c, "userId"), `${verb} account data`);
   const roomId = c.req.param("roomId") as string | undefined; // absent on the global path
   if (roomId !== undefined) requireRoomId(roomId);
   return { userId: c.get("requester").userId, roomId };
@@ -24,7 +25,7 @@ export const accountDataRoutes: RouteModule = (app, ctx) => {
 
   app.on("PUT", paths, requireAuth(ctx), async (c) => {
     const { userId, roomId } = target(c, "set");
-    const type = pathParam(c, "type");
+    const type = routeParam(c, "type");
     if (SERVER_MANAGED_ACCOUNT_DATA.has(type)) {
       throw new MatrixError(405, "M_BAD_JSON", `Cannot set ${type} through this API.`);
     }
@@ -35,7 +36,7 @@ export const accountDataRoutes: RouteModule = (app, ctx) => {
 
   app.on("GET", paths, requireAuth(ctx), async (c) => {
     const { userId, roomId } = target(c, "get");
-    const content = await readAccountData(ctx, userId, roomId, pathParam(c, "type"));
+    const content = await readAccountData(ctx, userId, roomId, routeParam(c, "type"));
     if (!content)
       throw notFound(roomId === undefined ? "Account data not found." : "Room account data not found.");
     return c.json(content);

@@ -4,13 +4,14 @@ import { readJsonObject } from "../http/body.ts";
 import type { RouteModule } from "../http/types.ts";
 import { getFilterJson, insertFilter } from "../storage/sync/filters.ts";
 import { FilterError, parseFilter } from "../sync/filter.ts";
-import { pathParam, requireSelf } from "./path-checks.ts";
+import { requireSelf } from "./path-checks.ts";
 import { clientPaths } from "./paths.ts";
+import { routeParam } from "./query-params.ts";
 
 /** `POST /user/{userId}/filter` and `GET /user/{userId}/filter/{filterId}`. */
 export const filterRoutes: RouteModule = (app, ctx) => {
   app.on("POST", clientPaths("/user/:userId/filter"), requireAuth(ctx), async (c) => {
-    requireSelf(c.get("requester"), pathParam(c, "userId"), "create filters");
+    requireSelf(c.get("requester"), routeParam(c, "userId"), "create filters");
     const body = await readJsonObject(c);
     try {
       parseFilter(body);
@@ -23,8 +24,8 @@ export const filterRoutes: RouteModule = (app, ctx) => {
   });
 
   app.on("GET", clientPaths("/user/:userId/filter/:filterId"), requireAuth(ctx), async (c) => {
-    requireSelf(c.get("requester"), pathParam(c, "userId"), "get filters");
-    const json = await getFilterJson(ctx.db, c.get("requester").userId, pathParam(c, "filterId"));
+    requireSelf(c.get("requester"), routeParam(c, "userId"), "get filters");
+    const json = await getFilterJson(ctx.db, c.get("requester").userId, routeParam(c, "filterId"));
     if (json === undefined) throw notFound("No such filter.");
     return c.body(json, 200, { "content-type": "application/json" });
   });

@@ -1,16 +1,5 @@
-import type { Context } from "hono";
 import { forbidden, invalidParam } from "../errors.ts";
 import type { Requester } from "../http/auth.ts";
-
-/**
- * A path parameter, decoded. Routes registered for several paths at once lose hono's typing of their
- * parameters, so this reads them by name; a route always defines the names it reads.
- */
-export function pathParam(c: Context, name: string): string {
-  const value = c.req.param(name) as string | undefined;
-  if (value === undefined) throw new Error(`route has no :${name} parameter`);
-  return value;
-}
 
 /** Endpoints under /user/{userId}/… act only for the caller (spec: 403 M_FORBIDDEN otherwise). */
 export function requireSelf(requester: Requester, userId: string, what: string): void {

@@ -5,15 +5,16 @@ import { requireAuth } from "../http/auth.ts";
 import { readJsonObject } from "../http/body.ts";
 import type { HearthEnv, RouteModule } from "../http/types.ts";
 import { readAccountData, updateAccountData } from "../sync/account-data.ts";
-import { pathParam, requireRoomId, requireSelf } from "./path-checks.ts";
+import { requireRoomId, requireSelf } from "./path-checks.ts";
 import { clientPaths } from "./paths.ts";
+import { routeParam } from "./query-params.ts";
 
 /** Tags live in room account data `m.tag` as `{tags: {name: {order?}}}` (spec "Room Tagging"). */
 const TAG_TYPE = "m.tag";
 
 function target(c: Context<HearthEnv>, verb: string): { userId: string; roomId: string } {
-  requireSelf(c.get("requester"), pathParam(c, "userId"), `${verb} tags`);
-  const roomId = pathParam(c, "roomId");
+  requireSelf(c.get("requester"), routeParam(c, "userId"), `${verb} tags`);
+  const roomId = routeParam(c, "roomId");
   requireRoomId(roomId);
   return { userId: c.get("requester").userId, roomId };
 }
@@ -23,7 +24,7 @@ function tagsOf(content: JsonObject | undefined): JsonObject {
 }
 
 function tagName(c: Context<HearthEnv>): string {
-  const tag = pathParam(c, "tag");
+  const tag = routeParam(c, "tag");
   if (tag === "" || Buffer.byteLength(tag) > 255) throw invalidParam("A tag must be 1 to 255 bytes long.");
   return tag;
 }

@@ -1,0 +1,229 @@
+import { sql, type Selectable } from "kysely";
+import type { Db } from "../database.ts";
+import { storedEventFromRow, type StoredEvent } from "../rooms/events.ts";
+import type { EventsTable } from "../schema.ts";
+
+/**
+ * Room reads for /sync. Everything is bounded above by the caller's snapshot of the events stream's
+ * persisted-up-to position, so one sync never sees a position a concurrent writer has not finished.
+ */
+
+export interface MembershipAt {
+  roomId: string;
+  membership: string;
+  eventId: string;
+  /** null for memberships known without a stream position (e.g. invites received as outliers). */
+  streamOrdering: number | null;
+  forgotten: boolean;
+}
+
+const toNum = (v: string | null): number | null => (v === null ? null : Number(v));
+
+/**
+ * The user's membership in every room as of stream position `upTo`. Current state is the truth (state
+ * resolution may have overruled a later member event); where its row is newer than `upTo`, the latest
+ * member event at or before `upTo` stands in.
+ */
+export async function membershipsAt(
+  db: Db,
+  userId: string,
+  upTo: number,
+): Promise<Map<string, MembershipAt>> {
+  const current = await db
+    .selectFrom("current_memberships")
+    .select(["room_id", "membership", "event_id", "stream_ordering", "forgotten"])
+    .where("user_id", "=", userId)
+    .execute();
+  const out = new Map<string, MembershipAt>();
+  const tooNew: string[] = [];
+  for (const r of current) {
+    const stream = toNum(r.stream_ordering);
+    if (stream !== null && stream > upTo) {
+      tooNew.push(r.room_id);
+      continue;
+    }
+    out.set(r.room_id, {
+      roomId: r.room_id,
+      membership: r.membership,
+      eventId: r.event_id,
+      streamOrdering: stream,
+      forgotten: r.forgotten,
+    });
+  }
+  for (const [roomId, m] of await membershipsAtStream(db, userId, tooNew, upTo)) out.set(roomId, m);
+  return out;
+}
+
+/** The user's latest member event at or before `at` in each of `roomIds` (absent: none yet). */
+export async function membershipsAtStream(
+  db: Db,
+  userId: string,
+  roomIds: readonly string[],
+  at: number,
+): Promise<Map<string, MembershipAt>> {
+  const out = new Map<string, MembershipAt>();
+  if (roomIds.length === 0) return out;
+  const rows = await sql<{ room_id: string; membership: string; event_id: string; stream_ordering: string }>`
+    SELECT DISTINCT ON (room_id) room_id, membership, event_id, stream_ordering
+    FROM room_memberships
+    WHERE user_id = ${userId} AND room_id = ANY(${[...new Set(roomIds)]}::text[])
+      AND stream_ordering IS NOT NULL AND stream_ordering <= ${at}
+    ORDER BY room_id, stream_ordering DESC
+  `.execute(db);
+  for (const r of rows.rows) {
+    out.set(r.room_id, {
+      roomId: r.room_id,
+      membership: r.membership,
+      eventId: r.event_id,
+      streamOrdering: Number(r.stream_ordering),
+      forgotten: false,
+    });
+  }
+  return out;
+}
+
+export interface MembershipChange {
+  roomId: string;
+  membership: string;
+  eventId: string;
+  streamOrdering: number;
+}
+
+/** The user's own member events in (after, upTo], oldest first. */
+export async function membershipChanges(
+  db: Db,
+  userId: string,
+  after: number,
+  upTo: number,
+): Promise<MembershipChange[]> {
+  const rows = await db
+    .selectFrom("room_memberships")
+    .select(["room_id", "membership", "event_id", "stream_ordering"])
+    .where("user_id", "=", userId)
+    .where("stream_ordering", ">", String(after))
+    .where("stream_ordering", "<=", String(upTo))
+    .orderBy("stream_ordering")
+    .execute();
+  return rows.map((r) => ({
+    roomId: r.room_id,
+    membership: r.membership,
+    eventId: r.event_id,
+    streamOrdering: Number(r.stream_ordering),
+  }));
+}
+
+/** Which of `roomIds` have events in (after, upTo]. */
+export async function roomsWithEventsIn(
+  db: Db,
+  roomIds: readonly string[],
+  after: number,
+  upTo: number,
+): Promise<Set<string>> {
+  if (roomIds.length === 0 || upTo <= after) return new Set();
+  const rows = await sql<{ room_id: string }>`
+    SELECT r.room_id FROM unnest(${[...new Set(roomIds)]}::text[]) AS r(room_id)
+    WHERE EXISTS (
+      SELECT 1 FROM events e
+      WHERE e.room_id = r.room_id AND e.stream_ordering > ${after} AND e.stream_ordering <= ${upTo}
+    )
+  `.execute(db);
+  return new Set(rows.rows.map((r) => r.room_id));
+}
+
+function timelineRows(db: Db, roomId: string) {
+  return db
+    .selectFrom("events")
+    .selectAll()
+    .where("room_id", "=", roomId)
+    .where("outlier", "=", false)
+    .where("rejected_reason", "is", null)
+    .where("soft_failed", "=", false)
+    .where("stream_ordering", "is not", null);
+}
+
+/**
+ * Up to `limit` timeline events of the room with stream ordering in (after, upTo], newest first. Sync
+ * orders by arrival (stream), not by depth (spec: "ordered according to the arrival time").
+ */
+export async function streamEventsDesc(
+  db: Db,
+  roomId: string,
+  after: number | undefined,
+  upTo: number,
+  limit: number,
+): Promise<StoredEvent[]> {
+  let q = timelineRows(db, roomId).where("stream_ordering", "<=", String(upTo));
+  if (after !== undefined) q = q.where("stream_ordering", ">", String(after));
+  const rows: Selectable<EventsTable>[] = await q.orderBy("stream_ordering", "desc").limit(limit).execute();
+  return rows.map(storedEventFromRow);
+}
+
+/** The room's newest timeline event at or before stream position `at`: its state_group_after is the room's state then. */
+export async function latestEventAtStream(
+  db: Db,
+  roomId: string,
+  at: number,
+): Promise<StoredEvent | undefined> {
+  const row = await timelineRows(db, roomId)
+    .where("stream_ordering", "<=", String(at))
+    .where("state_group_after", "is not", null)
+    .orderBy("stream_ordering", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  return row ? storedEventFromRow(row) : undefined;
+}
+
+export interface RoomSummaryRow {
+  joined: number;
+  invited: number;
+  /** Up to 5 joined or invited members other than the user, in stream order. */
+  heroes: string[];
+  /** Up to 5 left or banned members, for rooms with nobody else joined or invited. */
+  formerHeroes: string[];
+}
+
+/** Member counts and hero candidates per room (current state). */
+export async function roomSummaries(
+  db: Db,
+  roomIds: readonly string[],
+  userId: string,
+): Promise<Map<string, RoomSummaryRow>> {
+  const out = new Map<string, RoomSummaryRow>();
+  if (roomIds.length === 0) return out;
+  const ids = [...new Set(roomIds)];
+  for (const id of ids) out.set(id, { joined: 0, invited: 0, heroes: [], formerHeroes: [] });
+  const [counts, heroes] = await Promise.all([
+    sql<{ room_id: string; membership: string; n: string }>`
+      SELECT room_id, membership, count(*) AS n FROM current_memberships
+      WHERE room_id = ANY(${ids}::text[]) AND membership IN ('join', 'invite')
+      GROUP BY room_id, membership
+    `.execute(db),
+    sql<{ room_id: string; user_id: string; membership: string }>`
+      SELECT room_id, user_id, membership FROM (
+        SELECT room_id, user_id, membership,
+          row_number() OVER (
+            PARTITION BY room_id, membership IN ('join', 'invite')
+            ORDER BY stream_ordering NULLS LAST, user_id
+          ) AS n
+        FROM current_memberships
+        WHERE room_id = ANY(${ids}::text[]) AND user_id <> ${userId}
+          AND membership IN ('join', 'invite', 'leave', 'ban')
+      ) ranked
+      WHERE n <= 5
+      ORDER BY room_id, n
+    `.execute(db),
+  ]);
+  for (const r of counts.rows) {
+    const s = out.get(r.room_id);
+    if (!s) continue;
+    if (r.membership === "join") s.joined = Number(r.n);
+    else s.invited = Number(r.n);
+  }
+  for (const r of heroes.rows) {
+    const s = out.get(r.room_id);
+    if (!s) continue;
+    if (r.membership === "join" || r.membership === "invite") s.heroes.push(r.user_id);
+    else s.formerHeroes.push(r.user_id);
+  }
+  return out;
+}

@@ -1,0 +1,200 @@
+import type { HearthContext } from "../context.ts";
+import type { JsonObject } from "../core/json.ts";
+import { accountDataChanges, type AccountDataRow } from "../storage/sync/account-data.ts";
+import { presenceChanges } from "../storage/sync/presence.ts";
+import { receiptChanges } from "../storage/sync/receipts.ts";
+import { usersSharingRooms } from "../storage/sync/shared-rooms.ts";
+import {
+  membershipChanges,
+  membershipsAt,
+  membershipsAtStream,
+  roomsWithEventsIn,
+  roomSummaries,
+} from "../storage/sync/sync-rooms.ts";
+import { allowsEvent, allowsRoomEvent, type EventFilter } from "./filter.ts";
+import { invitedRoomSection } from "./invited-room.ts";
+import { joinedRoomSection, leftRoomSection, type RoomSectionContext } from "./room-sections.ts";
+import { planRooms, type RoomPlan } from "./room-plan.ts";
+import { StateGroups } from "./room-state.ts";
+import { presenceContent } from "./presence.ts";
+import type { SyncRequest } from "./sync-request.ts";
+import { formatSyncToken, type SyncToken } from "./tokens.ts";
+
+type ComputeContext = Pick<HearthContext, "db" | "streams" | "clock" | "sync">;
+
+export interface SyncResult {
+  body: JsonObject;
+  /** Nothing for the client: a long-poll keeps waiting. */
+  empty: boolean;
+}
+
+/** Rooms assembled at once; each takes a few queries, and the pool is shared with everything else. */
+const ROOM_CONCURRENCY = 4;
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** The positions every stream is read up to in this sync: persisted-up-to, never beyond (invariant 3). */
+export function snapshotPositions(
+  ctx: Pick<HearthContext, "streams" | "sync">,
+  since?: SyncToken,
+): SyncToken {
+  return {
+    events: ctx.streams.events.persistedUpTo,
+    account_data: ctx.streams.account_data.persistedUpTo,
+    receipts: ctx.streams.receipts.persistedUpTo,
+    typing: ctx.sync.typing.currentPosition,
+    presence: ctx.streams.presence.persistedUpTo,
+    // Carried through until end-to-end encryption fills these streams.
+    to_device: since?.to_device ?? 0,
+    device_lists: since?.device_lists ?? 0,
+  };
+}
+
+function limited<T>(items: T[], filter: EventFilter): T[] {
+  return filter.limit === undefined ? items : items.slice(-filter.limit);
+}
+
+function accountDataEvents(rows: readonly AccountDataRow[]): JsonObject[] {
+  return rows.map((r) => ({ type: r.type, content: JSON.parse(r.content) as JsonObject }));
+}
+
+/**
+ * One /sync computation at a fixed snapshot of stream positions. Long-polling (sync.ts) repeats it
+ * when something changes; it holds no state between calls.
+ */
+export async function computeSync(
+  ctx: ComputeContext,
+  req: SyncRequest,
+  upTo: SyncToken,
+): Promise<SyncResult> {
+  const since = req.since;
+  const filter = req.filter;
+  const now = await membershipsAt(ctx.db, req.userId, upTo.events);
+  const changes = since ? await membershipChanges(ctx.db, req.userId, since.events, upTo.events) : [];
+  const atSince = since
+    ? await membershipsAtStream(ctx.db, req.userId, [...new Set(changes.map((c) => c.roomId))], since.events)
+    : undefined;
+  const plans = planRooms({
+    now,
+    atSince,
+    changes,
+    since: since?.events,
+    fullState: req.fullState,
+    roomFilter: filter.room,
+  });
+
+  const joinedIds = plans.filter((p) => p.kind === "join").map((p) => p.roomId);
+  const sectionRoomIds = plans.filter((p) => p.kind === "join" || p.kind === "leave").map((p) => p.roomId);
+  const incremental = plans.filter((p) => p.kind === "join" && !p.full).map((p) => p.roomId);
+  const [withEvents, receipts, accountData, summaries] = await Promise.all([
+    since
+      ? roomsWithEventsIn(ctx.db, incremental, since.events, upTo.events)
+      : Promise.resolve(new Set<string>()),
+    receiptChanges(ctx.db, joinedIds, req.userId, since?.receipts, upTo.receipts),
+    accountDataChanges(ctx.db, req.userId, since?.account_data, upTo.account_data),
+    roomSummaries(ctx.db, joinedIds, req.userId),
+  ]);
+  const receiptsByRoom = groupBy(receipts, (r) => r.roomId);
+  const roomAccountData = groupBy(
+    accountData.filter((r) => r.roomId !== undefined && sectionRoomIds.includes(r.roomId)),
+    (r) => r.roomId as string,
+  );
+
+  const sectionCtx: RoomSectionContext = {
+    ctx,
+    req,
+    upTo,
+    groups: new StateGroups(ctx),
+  };
+  const join: JsonObject = {};
+  const leave: JsonObject = {};
+  const invite: JsonObject = {};
+  const knock: JsonObject = {};
+  await mapLimit(plans, ROOM_CONCURRENCY, async (plan: RoomPlan) => {
+    const roomData = accountDataEvents(
+      (roomAccountData.get(plan.roomId) ?? []).filter((r) =>
+        allowsRoomEvent(filter.room.accountData, { type: r.type, roomId: plan.roomId }),
+      ),
+    );
+    if (plan.kind === "join") {
+      const section = await joinedRoomSection(sectionCtx, plan, {
+        hasEvents: withEvents.has(plan.roomId),
+        receipts: receiptsByRoom.get(plan.roomId) ?? [],
+        accountData: roomData,
+        summary: summaries.get(plan.roomId),
+      });
+      if (section) join[plan.roomId] = section;
+    } else if (plan.kind === "leave") {
+      leave[plan.roomId] = await leftRoomSection(sectionCtx, plan, roomData);
+    } else {
+      const section = await invitedRoomSection(ctx, plan);
+      (plan.kind === "invite" ? invite : knock)[plan.roomId] = section;
+    }
+  });
+
+  const presence = await presenceEvents(ctx, req, since, upTo);
+  const globalData = limited(
+    accountDataEvents(
+      accountData.filter((r) => r.roomId === undefined && allowsEvent(filter.accountData, { type: r.type })),
+    ),
+    filter.accountData,
+  );
+
+  const rooms: JsonObject = {};
+  if (Object.keys(join).length > 0) rooms.join = join;
+  if (Object.keys(invite).length > 0) rooms.invite = invite;
+  if (Object.keys(leave).length > 0) rooms.leave = leave;
+  if (Object.keys(knock).length > 0) rooms.knock = knock;
+  const body: JsonObject = {
+    next_batch: formatSyncToken(upTo),
+    rooms,
+    presence: { events: presence },
+    account_data: { events: globalData },
+    to_device: { events: [] },
+    device_lists: { changed: [], left: [] },
+    device_one_time_keys_count: {},
+    device_unused_fallback_key_types: [],
+  };
+  const empty = Object.keys(rooms).length === 0 && presence.length === 0 && globalData.length === 0;
+  return { body, empty };
+}
+
+async function presenceEvents(
+  ctx: ComputeContext,
+  req: SyncRequest,
+  since: SyncToken | undefined,
+  upTo: SyncToken,
+): Promise<JsonObject[]> {
+  const filter = req.filter.presence;
+  if (!allowsEvent(filter, { type: "m.presence" })) return [];
+  const users = new Set(await usersSharingRooms(ctx.db, req.userId));
+  users.add(req.userId);
+  const rows = await presenceChanges(ctx.db, [...users], since?.presence, upTo.presence);
+  const now = ctx.clock();
+  const events = rows
+    .filter((r) => allowsEvent(filter, { type: "m.presence", sender: r.userId }))
+    .map((r) => ({ type: "m.presence", sender: r.userId, content: presenceContent(r, now) }));
+  return limited(events, filter);
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    let list = out.get(k);
+    if (!list) out.set(k, (list = []));
+    list.push(item);
+  }
+  return out;
+}

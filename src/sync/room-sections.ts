@@ -1,0 +1,198 @@
+import type { HearthContext } from "../context.ts";
+import type { JsonObject } from "../core/json.ts";
+import { formatGap, gapBefore } from "../rooms/pagination-token.ts";
+import { positionOf } from "../storage/rooms/timeline.ts";
+import type { ReceiptRow } from "../storage/sync/receipts.ts";
+import type { RoomSummaryRow } from "../storage/sync/sync-rooms.ts";
+import { ephemeralEvents } from "./ephemeral.ts";
+import { timelineLimit } from "./filter.ts";
+import { formatRoomEvents } from "./format-events.ts";
+import type { RoomPlan } from "./room-plan.ts";
+import { roomState, type RoomState, type StateGroups } from "./room-state.ts";
+import { loadTimeline, type Timeline } from "./room-timeline.ts";
+import type { SyncRequest } from "./sync-request.ts";
+import { formatSyncToken, type SyncToken } from "./tokens.ts";
+
+export interface RoomSectionContext {
+  ctx: Pick<HearthContext, "db" | "streams" | "clock" | "sync">;
+  req: SyncRequest;
+  /** The sync's snapshot. */
+  upTo: SyncToken;
+  groups: StateGroups;
+}
+
+export interface JoinedRoomExtras {
+  /** The room has events in the window (incremental syncs skip the timeline query otherwise). */
+  hasEvents: boolean;
+  receipts: readonly ReceiptRow[];
+  accountData: JsonObject[];
+  summary: RoomSummaryRow | undefined;
+}
+
+const NO_TIMELINE: Timeline = {
+  events: [],
+  memberships: new Map(),
+  limited: false,
+  scannedDownTo: undefined,
+};
+
+/**
+ * Where /messages continues backwards: the gap just before the first returned event; with nothing
+ * returned, a sync token at the point the scan stopped (or at the section's end).
+ */
+function prevBatch(timeline: Timeline, upTo: SyncToken, end: number): string {
+  const first = timeline.events[0];
+  if (first) return formatGap(gapBefore(positionOf(first)));
+  const events = timeline.limited && timeline.scannedDownTo !== undefined ? timeline.scannedDownTo - 1 : end;
+  return formatSyncToken({ ...upTo, events: Math.max(0, events) });
+}
+
+async function stateSection(
+  s: RoomSectionContext,
+  state: RoomState,
+): Promise<{ state?: JsonObject; state_after?: JsonObject }> {
+  const events = await formatRoomEvents(s.ctx, state.events, {
+    userId: s.req.userId,
+    deviceId: s.req.deviceId,
+    filter: s.req.filter,
+    bundle: false,
+  });
+  // use_state_after: `state_after` replaces `state`, which must then be absent (spec).
+  return s.req.useStateAfter ? { state_after: { events } } : { state: { events } };
+}
+
+async function timelineSection(s: RoomSectionContext, timeline: Timeline, end: number): Promise<JsonObject> {
+  const events = await formatRoomEvents(s.ctx, timeline.events, {
+    userId: s.req.userId,
+    deviceId: s.req.deviceId,
+    filter: s.req.filter,
+    memberships: timeline.memberships,
+    bundle: true,
+  });
+  return { events, limited: timeline.limited, prev_batch: prevBatch(timeline, s.upTo, end) };
+}
+
+/** Member events the device now has in this room: those in state and those in the timeline. */
+function sentMembers(state: RoomState, timeline: Timeline): Map<string, string> {
+  const sent = new Map(state.members);
+  for (const ev of timeline.events) {
+    if (ev.pdu.type === "m.room.member" && typeof ev.pdu.state_key === "string") {
+      sent.set(ev.pdu.state_key, ev.eventId);
+    }
+  }
+  return sent;
+}
+
+/**
+ * `rooms.join.{id}`, or undefined when an incremental sync has nothing new for the room. Full sections
+ * (initial, full_state, newly joined) always go out.
+ */
+export async function joinedRoomSection(
+  s: RoomSectionContext,
+  plan: Extract<RoomPlan, { kind: "join" }>,
+  extras: JoinedRoomExtras,
+): Promise<JsonObject | undefined> {
+  const { ctx, req, upTo } = s;
+  const filter = req.filter;
+  const { roomId, userId } = { roomId: plan.roomId, userId: req.userId };
+  const lazyCache =
+    filter.room.state.lazyLoadMembers && !filter.room.state.includeRedundantMembers
+      ? ctx.sync.lazyMembers
+      : undefined;
+
+  const touched = plan.full || extras.hasEvents;
+  const timeline = touched
+    ? await loadTimeline(ctx, {
+        roomId,
+        userId,
+        after: plan.after,
+        upTo: upTo.events,
+        limit: timelineLimit(filter),
+        filter: filter.room.timeline,
+      })
+    : NO_TIMELINE;
+  const summary = extras.summary;
+  const heroes = summary ? (summary.heroes.length > 0 ? summary.heroes : summary.formerHeroes) : [];
+  if (plan.full) lazyCache?.forget(userId, req.deviceId, roomId);
+  const state: RoomState = touched
+    ? await roomState(ctx, s.groups, {
+        roomId,
+        userId,
+        mode: plan.full ? "full" : "delta",
+        sinceStream: req.since?.events,
+        timeline: timeline.events,
+        upTo: upTo.events,
+        stateAfter: req.useStateAfter,
+        filter: filter.room.state,
+        heroes,
+        alreadySent:
+          lazyCache &&
+          ((memberId, eventId) => lazyCache.wasSent(userId, req.deviceId, roomId, memberId, eventId)),
+      })
+    : { events: [], members: new Map() };
+  const ephemeral = ephemeralEvents(ctx.sync.typing, {
+    roomId,
+    sinceTyping: req.since?.typing,
+    receipts: extras.receipts,
+    filter: filter.room.ephemeral,
+  });
+  if (
+    !plan.full &&
+    timeline.events.length === 0 &&
+    state.events.length === 0 &&
+    ephemeral.length === 0 &&
+    extras.accountData.length === 0
+  ) {
+    return undefined;
+  }
+
+  const section: JsonObject = {
+    ...(await stateSection(s, state)),
+    timeline: await timelineSection(s, timeline, upTo.events),
+    ephemeral: { events: ephemeral },
+    account_data: { events: extras.accountData },
+    unread_notifications: { highlight_count: 0, notification_count: 0 },
+  };
+  if (summary) {
+    section.summary = {
+      "m.heroes": heroes,
+      "m.joined_member_count": summary.joined,
+      "m.invited_member_count": summary.invited,
+    };
+  }
+  lazyCache?.record(userId, req.deviceId, roomId, sentMembers(state, timeline));
+  return section;
+}
+
+/** `rooms.leave.{id}`: the timeline up to the leave (or ban), the state, and the room's account data. */
+export async function leftRoomSection(
+  s: RoomSectionContext,
+  plan: Extract<RoomPlan, { kind: "leave" }>,
+  accountData: JsonObject[],
+): Promise<JsonObject> {
+  const { ctx, req } = s;
+  const timeline = await loadTimeline(ctx, {
+    roomId: plan.roomId,
+    userId: req.userId,
+    after: plan.after,
+    upTo: plan.upTo,
+    limit: timelineLimit(req.filter),
+    filter: req.filter.room.timeline,
+  });
+  const state = await roomState(ctx, s.groups, {
+    roomId: plan.roomId,
+    userId: req.userId,
+    mode: plan.full ? "full" : "delta",
+    sinceStream: req.since?.events,
+    timeline: timeline.events,
+    upTo: plan.upTo,
+    stateAfter: req.useStateAfter,
+    filter: req.filter.room.state,
+    heroes: [],
+  });
+  return {
+    ...(await stateSection(s, state)),
+    timeline: await timelineSection(s, timeline, plan.upTo),
+    account_data: { events: accountData },
+  };
+}
