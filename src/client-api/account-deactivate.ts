@@ -21,7 +21,7 @@ export const accountDeactivateRoutes: RouteModule = (app, ctx) => {
       action: "deactivate",
       flows: [["m.login.password"]],
       userId: requester?.userId,
-      ip: clientIp(c),
+      ip: clientIp(ctx, c),
     });
     const userId = requester?.userId ?? uia.userId;
     // Only the password stage is offered, and it always establishes the user.

@@ -25,7 +25,7 @@ export const accountPasswordRoutes: RouteModule = (app, ctx) => {
       action: "change_password",
       flows: [["m.login.password"]],
       userId: requester?.userId,
-      ip: clientIp(c),
+      ip: clientIp(ctx, c),
     });
     const userId = requester?.userId ?? uia.userId;
     // Only the password stage is offered, and it always establishes the user.

@@ -41,7 +41,12 @@ async function deleteWithAuth(
   auth: Parameters<typeof userInteractiveAuth>[1],
 ): Promise<Response> {
   const { userId } = c.get("requester");
-  await userInteractiveAuth(ctx, auth, { action, flows: [["m.login.password"]], userId, ip: clientIp(c) });
+  await userInteractiveAuth(ctx, auth, {
+    action,
+    flows: [["m.login.password"]],
+    userId,
+    ip: clientIp(ctx, c),
+  });
   await removeDevices(ctx, userId, deviceIds);
   return c.json({});
 }

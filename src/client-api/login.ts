@@ -23,7 +23,7 @@ async function login(c: Context, ctx: HearthContext): Promise<Response> {
   const displayName = optionalString(body, "initial_device_display_name");
   const refreshable = optionalBoolean(body, "refresh_token") ?? false;
   if (deviceId !== undefined) validDeviceId(deviceId);
-  const ip = clientIp(c);
+  const ip = clientIp(ctx, c);
 
   let userId: string;
   switch (type) {
@@ -65,7 +65,7 @@ export const loginRoutes: RouteModule = (app, ctx) => {
       action: "get_login_token",
       flows: [["m.login.password"]],
       userId: requester.userId,
-      ip: clientIp(c),
+      ip: clientIp(ctx, c),
     });
     const { loginToken, expiresInMs } = await issueLoginToken(ctx, requester.userId);
     return c.json({ login_token: loginToken, expires_in_ms: expiresInMs });

@@ -57,7 +57,7 @@ async function register(c: Context, ctx: HearthContext): Promise<Response> {
   if (deviceId !== undefined) validDeviceId(deviceId);
 
   const localpart = await requestedLocalpart(ctx, username);
-  const ip = clientIp(c);
+  const ip = clientIp(ctx, c);
   // Checked without spending here; a token is spent only when an account is actually created.
   enforce(ctx.rateLimits.registration.peek(ipKey(ip)));
 
@@ -92,7 +92,7 @@ export const registerRoutes: RouteModule = (app, ctx) => {
     if (!ctx.config.registration.enabled) throw registrationDisabled();
     const username = c.req.query("username");
     if (username === undefined) throw missingParam("Missing 'username'");
-    enforce(ctx.rateLimits.lookups.take(ipKey(clientIp(c))));
+    enforce(ctx.rateLimits.lookups.take(ipKey(clientIp(ctx, c))));
     await requestedLocalpart(ctx, username);
     return c.json({ available: true });
   });
@@ -101,7 +101,7 @@ export const registerRoutes: RouteModule = (app, ctx) => {
     if (!ctx.config.registration.enabled) throw registrationDisabled();
     const token = c.req.query("token");
     if (token === undefined) throw missingParam("Missing 'token'");
-    enforce(ctx.rateLimits.lookups.take(ipKey(clientIp(c))));
+    enforce(ctx.rateLimits.lookups.take(ipKey(clientIp(ctx, c))));
     // Outside the token grammar nothing can be valid; no need to ask the database.
     const valid = REGISTRATION_TOKEN.test(token) && (await isRegistrationTokenValid(ctx, token));
     return c.json({ valid });

@@ -207,6 +207,8 @@ const configObject = z.strictObject({
   http: z
     .strictObject({
       max_request_bytes: z.number().int().positive().default(MiB),
+      // Reverse proxies whose X-Forwarded-For is believed; others could forge it to dodge rate limits.
+      trusted_proxies: z.array(cidr).default(() => []),
     })
     .prefault({}),
 });

@@ -6,6 +6,7 @@ import { MatrixError } from "../errors.ts";
 import { touchDevice } from "../storage/accounts/devices.ts";
 import { deletePredecessorsOf } from "../storage/accounts/refresh-tokens.ts";
 import { findAccessToken } from "../storage/accounts/tokens.ts";
+import { resolveClientIp } from "./client-ip.ts";
 import type { HearthEnv } from "./types.ts";
 
 export interface Requester {
@@ -30,13 +31,17 @@ export function accessTokenOf(c: Context): string | undefined {
 /** Update last_seen at most this often per device, so every request is not a write. */
 const LAST_SEEN_INTERVAL_MS = 60_000;
 
-/** The peer address of the request; null for in-process requests. */
-export function clientIp(c: Context): string | null {
+function peerAddress(c: Context): string | null {
   try {
     return getConnInfo(c).remote.address ?? null;
   } catch {
     return null; // in-process requests (tests) have no socket
   }
+}
+
+/** The client's address (see resolveClientIp); null for in-process requests. */
+export function clientIp(ctx: HearthContext, c: Context): string | null {
+  return resolveClientIp(peerAddress(c), c.req.header("x-forwarded-for"), ctx.config.http.trusted_proxies);
 }
 
 /**
@@ -62,7 +67,7 @@ export async function authenticate(ctx: HearthContext, c: Context): Promise<Requ
   const lastTouch = ctx.lastSeen.get(seenKey) ?? 0;
   if (now - lastTouch >= LAST_SEEN_INTERVAL_MS) {
     ctx.lastSeen.set(seenKey, now);
-    await touchDevice(ctx.db, owner.userId, owner.deviceId, clientIp(c), now);
+    await touchDevice(ctx.db, owner.userId, owner.deviceId, clientIp(ctx, c), now);
   }
   return {
     userId: owner.userId,

@@ -36,7 +36,7 @@ describe("loadConfig without a file", () => {
       log: { level: "info", format: "json" },
       room_versions: { default: "12" },
       signing_key_path: "/srv/hearth/data/signing.key",
-      http: { max_request_bytes: 1024 * 1024 },
+      http: { max_request_bytes: 1024 * 1024, trusted_proxies: [] },
     });
   });
 
