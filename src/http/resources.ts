@@ -1,5 +1,6 @@
 import { accountRouteModules } from "../client-api/account-routes.ts";
 import { roomReadRouteModules } from "../client-api/room-read-routes.ts";
+import { roomWriteRouteModules } from "../client-api/room-write-routes.ts";
 import { syncRouteModules } from "../client-api/sync-routes.ts";
 import { versionsRoutes } from "../client-api/versions.ts";
 import { whoamiRoutes } from "../client-api/whoami.ts";
@@ -18,6 +19,7 @@ const ROUTES_BY_RESOURCE: Record<Resource, readonly RouteModule[]> = {
     whoamiRoutes,
     ...accountRouteModules,
     ...syncRouteModules,
+    ...roomWriteRouteModules,
     ...roomReadRouteModules,
   ],
   federation: [wellKnownServerRoutes, federationVersionRoutes, keyServerRoutes],

@@ -4,7 +4,8 @@ import type { IdentifiedPdu } from "../core/pdu.ts";
 import type { RoomVersion } from "../core/room-versions.ts";
 import type { StateTupleKey } from "../core/state-key.ts";
 import { badJson, forbidden, MatrixError } from "../errors.ts";
-import { federationPdu } from "./build-event.ts";
+import { CanonicalJsonError } from "../core/canonical-json.ts";
+import { buildEvent, federationPdu, type BuildInput } from "./build-event.ts";
 
 /**
  * The checks a locally built event must pass before it is stored, as client errors: size (413),
@@ -35,4 +36,25 @@ export function checkLocalEvent(
   if (!selection.allowed) throw new Error(`built an event with bad auth_events: ${selection.reason}`);
   const auth = checkAuth(version, event, authState);
   if (!auth.allowed) throw forbidden(auth.reason);
+}
+
+/**
+ * Builds a local event and checks it. Content that canonical JSON cannot encode in this room version
+ * (floats, integers beyond ±(2^53−1) from v6 on) fails while hashing, before the format check could
+ * see it; it is the client's bad JSON all the same.
+ */
+export function buildCheckedEvent(
+  input: BuildInput,
+  authState: ReadonlyMap<StateTupleKey, IdentifiedPdu>,
+): IdentifiedPdu {
+  let event: IdentifiedPdu;
+  try {
+    event = buildEvent(input);
+  } catch (e) {
+    if (e instanceof CanonicalJsonError)
+      throw badJson(`Content is not valid in this room version: ${e.message}`);
+    throw e;
+  }
+  checkLocalEvent(input.version, event, input.authEvents, authState);
+  return event;
 }

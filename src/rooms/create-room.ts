@@ -9,8 +9,8 @@ import { MatrixError } from "../errors.ts";
 import { getForwardExtremities } from "../storage/rooms/forward-extremities.ts";
 import { insertAlias } from "../storage/rooms/room-aliases.ts";
 import { insertRoom } from "../storage/rooms/rooms.ts";
-import { buildEvent, type EventDraft } from "./build-event.ts";
-import { checkLocalEvent } from "./check-event.ts";
+import type { EventDraft } from "./build-event.ts";
+import { buildCheckedEvent } from "./check-event.ts";
 import { defaultPowerLevels, PRESET_STATE, type Preset } from "./create-room-presets.ts";
 import { memberContent } from "./member-content.ts";
 import { persistEvent } from "./persist-event.ts";
@@ -153,26 +153,29 @@ function buildChain(
       if (ev) authState.set(k, ev);
     }
     const prev = events.at(-1);
-    const event = buildEvent({
-      version,
-      roomId,
-      sender: o.creator,
-      draft,
-      prevEvents: prev ? [prev] : [],
-      authEvents,
-      originServerTs: now,
-      serverName: ctx.serverName,
-      key: ctx.keys.current,
-    });
-    roomId ??= `!${event.event_id.slice(1)}`;
+    let event: IdentifiedPdu;
     try {
-      checkLocalEvent(version, event, authEvents, authState);
+      event = buildCheckedEvent(
+        {
+          version,
+          roomId,
+          sender: o.creator,
+          draft,
+          prevEvents: prev ? [prev] : [],
+          authEvents,
+          originServerTs: now,
+          serverName: ctx.serverName,
+          key: ctx.keys.current,
+        },
+        authState,
+      );
     } catch (e) {
       if (e instanceof MatrixError && e.status === 403) {
         throw invalidRoomState(`The requested initial state is not allowed (${draft.type}): ${e.message}`);
       }
       throw e;
     }
+    roomId ??= `!${event.event_id.slice(1)}`;
     state.set(stateTupleKey(event.type, draft.stateKey ?? ""), event);
     events.push(event);
   }

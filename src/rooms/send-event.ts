@@ -10,8 +10,8 @@ import { getEvent, getEvents, type StoredEvent } from "../storage/rooms/events.t
 import { getForwardExtremities } from "../storage/rooms/forward-extremities.ts";
 import { getRoom } from "../storage/rooms/rooms.ts";
 import { findTxn, insertTxn, type TxnScope } from "../storage/rooms/txn-ids.ts";
-import { buildEvent, type EventDraft } from "./build-event.ts";
-import { checkLocalEvent } from "./check-event.ts";
+import type { EventDraft } from "./build-event.ts";
+import { buildCheckedEvent } from "./check-event.ts";
 import { persistEvent } from "./persist-event.ts";
 import { withRoomWrite } from "./room-write.ts";
 import { computeStateBefore, type StateBefore } from "./state-before.ts";
@@ -154,18 +154,20 @@ export async function sendLocalEvent(ctx: HearthContext, req: SendRequest): Prom
       .map((id) => prevById.get(id)?.pdu)
       .filter((e): e is IdentifiedPdu => e !== undefined);
 
-    const event = buildEvent({
-      version: view.version,
-      roomId: req.roomId,
-      sender: req.sender,
-      draft,
-      prevEvents,
-      authEvents,
-      originServerTs: ctx.clock(),
-      serverName: ctx.serverName,
-      key: ctx.keys.current,
-    });
-    checkLocalEvent(view.version, event, authEvents, authState);
+    const event = buildCheckedEvent(
+      {
+        version: view.version,
+        roomId: req.roomId,
+        sender: req.sender,
+        draft,
+        prevEvents,
+        authEvents,
+        originServerTs: ctx.clock(),
+        serverName: ctx.serverName,
+        key: ctx.keys.current,
+      },
+      authState,
+    );
 
     const outcome = await persistEvent(tx, {
       roomId: req.roomId,
