@@ -13,7 +13,7 @@ import {
   type PublicRoomsQuery,
 } from "../rooms/public-rooms.ts";
 import { clientPaths } from "./paths.ts";
-import { intQuery, roomIdParam, routeParam } from "./query-params.ts";
+import { containsNul, intQuery, roomIdParam, routeParam } from "./query-params.ts";
 
 const MAX_PUBLIC_ROOMS_LIMIT = 500;
 
@@ -42,7 +42,8 @@ export const directoryRoutes: RouteModule = (app, ctx) => {
     const roomId = body.room_id;
     if (roomId === undefined || roomId === null) throw missingParam("Missing 'room_id'");
     if (typeof roomId !== "string") throw badJson("'room_id' must be a string");
-    if (!roomId.startsWith("!")) throw invalidParam("'room_id' is not a valid room ID");
+    if (!roomId.startsWith("!") || containsNul(roomId))
+      throw invalidParam("'room_id' is not a valid room ID");
     await createAlias(ctx, c.get("requester"), routeParam(c, "roomAlias"), roomId);
     return c.json({});
   });

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { invalidParam } from "../errors.ts";
+import { badJson, invalidParam } from "../errors.ts";
 import { requireAuth } from "../http/auth.ts";
 import { readJsonObject } from "../http/body.ts";
 import type { HearthEnv, RouteModule } from "../http/types.ts";
@@ -11,7 +11,7 @@ import {
   setProfile,
 } from "../profiles/profile.ts";
 import { clientPaths } from "./paths.ts";
-import { routeParam } from "./query-params.ts";
+import { containsNul, routeParam } from "./query-params.ts";
 
 function userIdParam(c: Context<HearthEnv>): string {
   const userId = routeParam(c, "userId");
@@ -32,6 +32,7 @@ export const profileRoutes: RouteModule = (app, ctx) => {
   app.on("PUT", field, requireAuth(ctx), async (c) => {
     const userId = userIdParam(c);
     const body = await readJsonObject(c);
+    if (containsNul(body)) throw badJson("Profile values must not contain NUL");
     if (await setProfile(ctx, c.get("requester"), userId, routeParam(c, "keyName"), body))
       await propagateMemberProfile(ctx, userId);
     return c.json({});

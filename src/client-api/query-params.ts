@@ -6,11 +6,25 @@ import { invalidParam } from "../errors.ts";
  * the parameter, never a 500.
  */
 
-/** A path parameter as hono decoded it; every route reading one declares it. */
+/**
+ * A path parameter as hono decoded it; every route reading one declares it. NUL is refused here:
+ * PostgreSQL text cannot hold it, and no Matrix identifier contains it.
+ */
 export function routeParam(c: Context, name: string): string {
   const value = c.req.param(name) as string | undefined;
   if (value === undefined) throw new Error(`route has no :${name} parameter`);
+  if (value.includes("\u0000")) throw invalidParam(`'${name}' must not contain NUL`);
   return value;
+}
+
+/** Whether a JSON value holds a NUL anywhere (keys included), which PostgreSQL text and jsonb refuse. */
+export function containsNul(value: unknown): boolean {
+  if (typeof value === "string") return value.includes("\u0000");
+  if (Array.isArray(value)) return value.some(containsNul);
+  if (typeof value === "object" && value !== null) {
+    return Object.entries(value).some(([k, v]) => k.includes("\u0000") || containsNul(v));
+  }
+  return false;
 }
 
 const INTEGER = /^-?[0-9]{1,16}$/;
