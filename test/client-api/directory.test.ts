@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Session } from "../../src/accounts/session.ts";
-import { startTestHomeserver, type TestHomeserver } from "../support/homeserver.ts";
+import type { TestHomeserver } from "../support/homeserver.ts";
 import { createTestUser } from "../support/users.ts";
-import { roomDriver, type RoomDriver } from "./room-driver.ts";
+import { roomDriver, type RoomDriver, startReadTestHomeserver } from "./room-driver.ts";
 import { call, enc } from "./room-read-support.ts";
 
 let hs: TestHomeserver;
@@ -13,13 +13,13 @@ let admin: Session;
 let roomId: string;
 
 beforeAll(async () => {
-  hs = await startTestHomeserver();
+  hs = await startReadTestHomeserver();
   rooms = roomDriver(hs);
   alice = await createTestUser(hs, "alice");
   bob = await createTestUser(hs, "bob");
   admin = await createTestUser(hs, "admin", { isAdmin: true });
-  roomId = await rooms.createRoom(alice.userId, { preset: "public_chat", name: "Main" });
-  await rooms.member(bob.userId, roomId, "join");
+  roomId = await rooms.createRoom(alice, { preset: "public_chat", name: "Main" });
+  await rooms.member(bob, roomId, "join");
 });
 afterAll(() => hs?.destroy());
 
@@ -90,7 +90,7 @@ describe("room aliases", () => {
     const carol = await createTestUser(hs, "carol");
     const denied = await call(hs, "PUT", aliasPath("#carols:hearth.test"), carol, { room_id: roomId });
     expect(denied.status).toBe(403);
-    await rooms.member(carol.userId, roomId, "join");
+    await rooms.member(carol, roomId, "join");
     expect((await call(hs, "PUT", aliasPath("#carols:hearth.test"), carol, { room_id: roomId })).status).toBe(
       200,
     );
@@ -115,8 +115,8 @@ describe("room aliases", () => {
     const res = await call(hs, "GET", `/rooms/${enc(roomId)}/aliases`, outsider);
     expect(res.status).toBe(403);
     expect(res.body.errcode).toBe("M_FORBIDDEN");
-    const open = await rooms.createRoom(alice.userId);
-    await rooms.state(alice.userId, open, "m.room.history_visibility", "", {
+    const open = await rooms.createRoom(alice);
+    await rooms.state(alice, open, "m.room.history_visibility", "", {
       history_visibility: "world_readable",
     });
     expect((await call(hs, "GET", `/rooms/${enc(open)}/aliases`, outsider)).body).toEqual({ aliases: [] });
@@ -127,15 +127,15 @@ describe("room aliases", () => {
   });
 
   it("createRoom's room_alias_name is resolvable", async () => {
-    const withAlias = await rooms.createRoom(alice.userId, { alias: "#created:hearth.test" });
+    const withAlias = await rooms.createRoom(alice, { alias: "#created:hearth.test" });
     expect((await call(hs, "GET", aliasPath("#created:hearth.test"))).body.room_id).toBe(withAlias);
   });
 });
 
 describe("published room directory", () => {
   it("GET/PUT /directory/list/room: visibility, permission, unknown rooms", async () => {
-    const room = await rooms.createRoom(alice.userId, { preset: "public_chat" });
-    await rooms.member(bob.userId, room, "join");
+    const room = await rooms.createRoom(alice, { preset: "public_chat" });
+    await rooms.member(bob, room, "join");
     const path = `/directory/list/room/${enc(room)}`;
     expect((await call(hs, "GET", path)).body).toEqual({ visibility: "private" });
     const denied = await call(hs, "PUT", path, bob, { visibility: "public" });
@@ -161,17 +161,17 @@ describe("published room directory", () => {
     ];
     const made: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const room = await rooms.createRoom(alice.userId, {
+      const room = await rooms.createRoom(alice, {
         preset: "public_chat",
         isPublic: true,
         name: `Public ${i}`,
         topic: i === 2 ? "Gardening tips" : undefined,
       });
-      for (const m of members.slice(0, Math.min(i, 3))) await rooms.member(m.userId, room, "join");
+      for (const m of members.slice(0, Math.min(i, 3))) await rooms.member(m, room, "join");
       made.push(room);
     }
     await call(hs, "PUT", aliasPath("#public4:hearth.test"), alice, { room_id: made[4] });
-    await rooms.state(alice.userId, made[4]!, "m.room.canonical_alias", "", {
+    await rooms.state(alice, made[4]!, "m.room.canonical_alias", "", {
       alias: "#public4:hearth.test",
     });
 

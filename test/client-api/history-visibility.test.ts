@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Session } from "../../src/accounts/session.ts";
-import { startTestHomeserver, type TestHomeserver } from "../support/homeserver.ts";
+import type { TestHomeserver } from "../support/homeserver.ts";
 import { createTestUser } from "../support/users.ts";
-import { roomDriver, text, type RoomDriver } from "./room-driver.ts";
+import { roomDriver, text, type RoomDriver, startReadTestHomeserver } from "./room-driver.ts";
 import { call, enc } from "./room-read-support.ts";
 
 let hs: TestHomeserver;
@@ -11,7 +11,7 @@ let alice: Session;
 let n = 0;
 
 beforeAll(async () => {
-  hs = await startTestHomeserver();
+  hs = await startReadTestHomeserver();
   rooms = roomDriver(hs);
   alice = await createTestUser(hs, "alice");
 });
@@ -49,15 +49,15 @@ async function canGet(session: Session, roomId: string, eventId: string): Promis
 /** A room with the given visibility: "before" sent before the invite, "invited" while invited, "joined" after joining. */
 async function scenario(visibility: string): Promise<{ roomId: string; bob: Session; ids: string[] }> {
   const bob = await newUser();
-  const roomId = await rooms.createRoom(alice.userId);
-  await rooms.state(alice.userId, roomId, "m.room.history_visibility", "", {
+  const roomId = await rooms.createRoom(alice);
+  await rooms.state(alice, roomId, "m.room.history_visibility", "", {
     history_visibility: visibility,
   });
-  const ids = [await rooms.send(alice.userId, roomId, text("before"))];
-  await rooms.member(alice.userId, roomId, "invite", bob.userId);
-  ids.push(await rooms.send(alice.userId, roomId, text("invited")));
-  await rooms.member(bob.userId, roomId, "join");
-  ids.push(await rooms.send(alice.userId, roomId, text("joined")));
+  const ids = [await rooms.send(alice, roomId, text("before"))];
+  await rooms.member(alice, roomId, "invite", bob.userId);
+  ids.push(await rooms.send(alice, roomId, text("invited")));
+  await rooms.member(bob, roomId, "join");
+  ids.push(await rooms.send(alice, roomId, text("joined")));
   return { roomId, bob, ids };
 }
 
@@ -88,29 +88,29 @@ describe("history visibility through /messages and /event", () => {
 
   it("an invited user who has not joined sees invited-visibility history, not shared history", async () => {
     const carol = await newUser();
-    const roomId = await rooms.createRoom(alice.userId);
-    await rooms.state(alice.userId, roomId, "m.room.history_visibility", "", {
+    const roomId = await rooms.createRoom(alice);
+    await rooms.state(alice, roomId, "m.room.history_visibility", "", {
       history_visibility: "invited",
     });
-    await rooms.member(alice.userId, roomId, "invite", carol.userId);
-    await rooms.send(alice.userId, roomId, text("for the invitee"));
+    await rooms.member(alice, roomId, "invite", carol.userId);
+    await rooms.send(alice, roomId, text("for the invitee"));
     expect(await visibleBodies(carol, roomId)).toEqual(["for the invitee"]);
 
-    const shared = await rooms.createRoom(alice.userId);
-    await rooms.send(alice.userId, shared, text("old"));
-    await rooms.member(alice.userId, shared, "invite", carol.userId);
-    await rooms.send(alice.userId, shared, text("while invited"));
+    const shared = await rooms.createRoom(alice);
+    await rooms.send(alice, shared, text("old"));
+    await rooms.member(alice, shared, "invite", carol.userId);
+    await rooms.send(alice, shared, text("while invited"));
     expect(await visibleBodies(carol, shared)).toEqual([]);
   });
 
   it("world_readable: anyone, without joining; the change of setting itself is visible", async () => {
     const stranger = await newUser();
-    const roomId = await rooms.createRoom(alice.userId);
-    const early = await rooms.send(alice.userId, roomId, text("private past"));
-    await rooms.state(alice.userId, roomId, "m.room.history_visibility", "", {
+    const roomId = await rooms.createRoom(alice);
+    const early = await rooms.send(alice, roomId, text("private past"));
+    await rooms.state(alice, roomId, "m.room.history_visibility", "", {
       history_visibility: "world_readable",
     });
-    const open = await rooms.send(alice.userId, roomId, text("open"));
+    const open = await rooms.send(alice, roomId, text("open"));
     expect(await visibleBodies(stranger, roomId)).toEqual(["open"]);
     expect(await canGet(stranger, roomId, open)).toBe(true);
     expect(await canGet(stranger, roomId, early)).toBe(false);
@@ -120,16 +120,16 @@ describe("history visibility through /messages and /event", () => {
     expect(page.body.chunk.some((e: { type: string }) => e.type === "m.room.history_visibility")).toBe(true);
   });
 
-  it("a user who left sees up to their leave and nothing after; rejoining under shared opens the gap", async () => {
+  it("a user who left sees up to their leave and nothing after", async () => {
     const bob = await newUser();
-    const roomId = await rooms.createRoom(alice.userId, { preset: "public_chat" });
-    await rooms.state(alice.userId, roomId, "m.room.history_visibility", "", {
+    const roomId = await rooms.createRoom(alice, { preset: "public_chat" });
+    await rooms.state(alice, roomId, "m.room.history_visibility", "", {
       history_visibility: "joined",
     });
-    await rooms.member(bob.userId, roomId, "join");
-    await rooms.send(alice.userId, roomId, text("while there"));
-    await rooms.member(bob.userId, roomId, "leave");
-    const after = await rooms.send(alice.userId, roomId, text("after leaving"));
+    await rooms.member(bob, roomId, "join");
+    await rooms.send(alice, roomId, text("while there"));
+    await rooms.member(bob, roomId, "leave");
+    const after = await rooms.send(alice, roomId, text("after leaving"));
     expect(await visibleBodies(bob, roomId)).toEqual(["while there"]);
     expect(await canGet(bob, roomId, after)).toBe(false);
     const fwd = await call(hs, "GET", `/rooms/${enc(roomId)}/messages?dir=f&limit=50`, bob);
@@ -146,13 +146,33 @@ describe("history visibility through /messages and /event", () => {
     ]);
   });
 
+  it("rejoining opens the gap under shared, not under joined", async () => {
+    const bob = await newUser();
+    const shared = await rooms.createRoom(alice, { preset: "public_chat" });
+    await rooms.member(bob, shared, "join");
+    await rooms.member(bob, shared, "leave");
+    await rooms.send(alice, shared, text("while away"));
+    expect(await visibleBodies(bob, shared)).toEqual([]);
+    await rooms.member(bob, shared, "join");
+    expect(await visibleBodies(bob, shared)).toEqual(["while away"]);
+
+    const joined = await rooms.createRoom(alice, { preset: "public_chat" });
+    await rooms.state(alice, joined, "m.room.history_visibility", "", { history_visibility: "joined" });
+    await rooms.member(bob, joined, "join");
+    await rooms.member(bob, joined, "leave");
+    await rooms.send(alice, joined, text("while away"));
+    await rooms.member(bob, joined, "join");
+    await rooms.send(alice, joined, text("back"));
+    expect(await visibleBodies(bob, joined)).toEqual(["back"]);
+  });
+
   it("a banned user keeps what they saw before the ban", async () => {
     const bob = await newUser();
-    const roomId = await rooms.createRoom(alice.userId, { preset: "public_chat" });
-    await rooms.member(bob.userId, roomId, "join");
-    await rooms.send(alice.userId, roomId, text("seen"));
-    await rooms.member(alice.userId, roomId, "ban", bob.userId);
-    await rooms.send(alice.userId, roomId, text("unseen"));
+    const roomId = await rooms.createRoom(alice, { preset: "public_chat" });
+    await rooms.member(bob, roomId, "join");
+    await rooms.send(alice, roomId, text("seen"));
+    await rooms.member(alice, roomId, "ban", bob.userId);
+    await rooms.send(alice, roomId, text("unseen"));
     expect(await visibleBodies(bob, roomId)).toEqual(["seen"]);
   });
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Session } from "../../src/accounts/session.ts";
-import { startTestHomeserver, type TestHomeserver } from "../support/homeserver.ts";
+import type { TestHomeserver } from "../support/homeserver.ts";
 import { createTestUser } from "../support/users.ts";
-import { roomDriver, type RoomDriver } from "./room-driver.ts";
+import { roomDriver, type RoomDriver, startReadTestHomeserver } from "./room-driver.ts";
 import { call, enc } from "./room-read-support.ts";
 
 let hs: TestHomeserver;
@@ -11,7 +11,7 @@ let alice: Session;
 let bob: Session;
 
 beforeAll(async () => {
-  hs = await startTestHomeserver();
+  hs = await startReadTestHomeserver();
   rooms = roomDriver(hs);
   alice = await createTestUser(hs, "alice");
   bob = await createTestUser(hs, "bob");
@@ -102,12 +102,12 @@ describe("profiles", () => {
 
   it("a new displayname or avatar goes out as a new member event in each joined room", async () => {
     const carol = await createTestUser(hs, "carol");
-    const r1 = await rooms.createRoom(carol.userId);
-    const r2 = await rooms.createRoom(alice.userId, { preset: "public_chat" });
-    await rooms.member(carol.userId, r2, "join");
-    const left = await rooms.createRoom(alice.userId, { preset: "public_chat" });
-    await rooms.member(carol.userId, left, "join");
-    await rooms.member(carol.userId, left, "leave");
+    const r1 = await rooms.createRoom(carol);
+    const r2 = await rooms.createRoom(alice, { preset: "public_chat" });
+    await rooms.member(carol, r2, "join");
+    const left = await rooms.createRoom(alice, { preset: "public_chat" });
+    await rooms.member(carol, left, "join");
+    await rooms.member(carol, left, "leave");
 
     await call(hs, "PUT", profile(carol.userId, "displayname"), carol, { displayname: "Carol C" });
     await call(hs, "PUT", profile(carol.userId, "avatar_url"), carol, {
@@ -126,8 +126,8 @@ describe("profiles", () => {
     expect(leftPage.body.chunk[0].content.membership).toBe("leave");
 
     // Joining later carries the profile too; removing the name removes it from member events.
-    const r3 = await rooms.createRoom(alice.userId, { preset: "public_chat" });
-    await rooms.member(carol.userId, r3, "join");
+    const r3 = await rooms.createRoom(alice, { preset: "public_chat" });
+    await rooms.member(carol, r3, "join");
     const join = await call(hs, "GET", `/rooms/${enc(r3)}/messages?dir=b&limit=1`, carol);
     expect(join.body.chunk[0].content.displayname).toBe("Carol C");
     await call(hs, "DELETE", profile(carol.userId, "displayname"), carol);
@@ -143,13 +143,13 @@ describe("POST /user_directory/search", () => {
     const friend = await createTestUser(hs, "friendly");
     const stranger = await createTestUser(hs, "friendlystranger");
     const lonely = await createTestUser(hs, "friendlonely");
-    const privateRoom = await rooms.createRoom(searcher.userId);
-    await rooms.member(searcher.userId, privateRoom, "invite", friend.userId);
-    await rooms.member(friend.userId, privateRoom, "join");
-    const publicRoom = await rooms.createRoom(stranger.userId, { preset: "public_chat" });
+    const privateRoom = await rooms.createRoom(searcher);
+    await rooms.member(searcher, privateRoom, "invite", friend.userId);
+    await rooms.member(friend, privateRoom, "join");
+    const publicRoom = await rooms.createRoom(stranger, { preset: "public_chat" });
     await call(hs, "PUT", profile(stranger.userId, "displayname"), stranger, { displayname: "Zed Friend" });
     // A private room the searcher is not in: its members stay hidden.
-    await rooms.createRoom(lonely.userId);
+    await rooms.createRoom(lonely);
     expect(publicRoom).toBeTruthy();
 
     const search = (body: unknown) => call(hs, "POST", "/user_directory/search", searcher, body);

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Session } from "../../src/accounts/session.ts";
 import type { JsonObject } from "../../src/core/json.ts";
-import { startTestHomeserver, type TestHomeserver } from "../support/homeserver.ts";
+import type { TestHomeserver } from "../support/homeserver.ts";
 import { createTestUser } from "../support/users.ts";
-import { roomDriver, text, type RoomDriver } from "./room-driver.ts";
+import { roomDriver, text, type RoomDriver, startReadTestHomeserver } from "./room-driver.ts";
 import { call, enc } from "./room-read-support.ts";
 
 let hs: TestHomeserver;
@@ -17,15 +17,15 @@ let now = 1_700_000_000_000;
 
 beforeAll(async () => {
   // Each event one second after the previous, so "most recent edit" is decided by timestamps.
-  hs = await startTestHomeserver({}, { clock: () => (now += 1000) });
+  hs = await startReadTestHomeserver({ clock: () => (now += 1000) });
   rooms = roomDriver(hs);
   alice = await createTestUser(hs, "alice");
   bob = await createTestUser(hs, "bob");
   carol = await createTestUser(hs, "carol");
   outsider = await createTestUser(hs, "outsider");
-  roomId = await rooms.createRoom(alice.userId, { preset: "public_chat" });
-  await rooms.member(bob.userId, roomId, "join");
-  await rooms.member(carol.userId, roomId, "join");
+  roomId = await rooms.createRoom(alice, { preset: "public_chat" });
+  await rooms.member(bob, roomId, "join");
+  await rooms.member(carol, roomId, "join");
 });
 afterAll(() => hs?.destroy());
 
@@ -42,13 +42,13 @@ const v1 = (path: string) => `/_matrix/client/v1/rooms/${enc(roomId)}${path}`;
 
 describe("bundled aggregations", () => {
   it("m.replace: the latest valid edit by the original sender, in full; none on redacted parents", async () => {
-    const original = await rooms.send(alice.userId, roomId, text("hello"));
-    await rooms.send(alice.userId, roomId, edit(original, "hello!"));
-    const latest = await rooms.send(alice.userId, roomId, edit(original, "hello!!"));
+    const original = await rooms.send(alice, roomId, text("hello"));
+    await rooms.send(alice, roomId, edit(original, "hello!"));
+    const latest = await rooms.send(alice, roomId, edit(original, "hello!!"));
     // Invalid edits: another sender, no m.new_content, a different event type.
-    await rooms.send(bob.userId, roomId, edit(original, "hijacked"));
-    await rooms.send(alice.userId, roomId, { ...text("* no new content"), ...rel("m.replace", original) });
-    await rooms.send(alice.userId, roomId, edit(original, "sticker"), "m.sticker");
+    await rooms.send(bob, roomId, edit(original, "hijacked"));
+    await rooms.send(alice, roomId, { ...text("* no new content"), ...rel("m.replace", original) });
+    await rooms.send(alice, roomId, edit(original, "sticker"), "m.sticker");
 
     const res = await call(hs, "GET", `/rooms/${enc(roomId)}/event/${enc(original)}`, carol);
     expect(res.body.content.body).toBe("hello");
@@ -60,22 +60,22 @@ describe("bundled aggregations", () => {
     });
 
     // Redacting the newest edit falls back to the previous one.
-    await rooms.redact(alice.userId, roomId, latest);
+    await rooms.redact(alice, roomId, latest);
     const after = await call(hs, "GET", `/rooms/${enc(roomId)}/event/${enc(original)}`, carol);
     expect(after.body.unsigned["m.relations"]["m.replace"].content["m.new_content"].body).toBe("hello!");
 
-    await rooms.redact(alice.userId, roomId, original);
+    await rooms.redact(alice, roomId, original);
     const redacted = await call(hs, "GET", `/rooms/${enc(roomId)}/event/${enc(original)}`, carol);
     expect(redacted.body.unsigned["m.relations"]?.["m.replace"]).toBeUndefined();
   });
 
   it("m.thread: latest event, count and participation, per requester; m.reference: the chunk of ids", async () => {
-    const root = await rooms.send(alice.userId, roomId, text("thread root"));
-    await rooms.send(bob.userId, roomId, { ...text("r1"), ...rel("m.thread", root) });
-    await rooms.send(bob.userId, roomId, { ...text("r2"), ...rel("m.thread", root) });
-    const r3 = await rooms.send(bob.userId, roomId, { ...text("r3"), ...rel("m.thread", root) });
-    const r3edit = await rooms.send(bob.userId, roomId, edit(r3, "r3 edited"));
-    const ref = await rooms.send(carol.userId, roomId, { ...text("see above"), ...rel("m.reference", root) });
+    const root = await rooms.send(alice, roomId, text("thread root"));
+    await rooms.send(bob, roomId, { ...text("r1"), ...rel("m.thread", root) });
+    await rooms.send(bob, roomId, { ...text("r2"), ...rel("m.thread", root) });
+    const r3 = await rooms.send(bob, roomId, { ...text("r3"), ...rel("m.thread", root) });
+    const r3edit = await rooms.send(bob, roomId, edit(r3, "r3 edited"));
+    const ref = await rooms.send(carol, roomId, { ...text("see above"), ...rel("m.reference", root) });
 
     const asAlice = await call(hs, "GET", `/rooms/${enc(roomId)}/event/${enc(root)}`, alice);
     const thread = asAlice.body.unsigned["m.relations"]["m.thread"];
@@ -103,11 +103,11 @@ describe("GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}", () => {
   const reactions: string[] = [];
 
   beforeAll(async () => {
-    parent = await rooms.send(alice.userId, roomId, text("react to me"));
+    parent = await rooms.send(alice, roomId, text("react to me"));
     for (let i = 0; i < 12; i++) {
       reactions.push(
         await rooms.send(
-          i % 2 ? bob.userId : carol.userId,
+          i % 2 ? bob : carol,
           roomId,
           rel("m.annotation", parent, { key: `k${i}` }),
           "m.reaction",
@@ -154,9 +154,9 @@ describe("GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}", () => {
   });
 
   it("recurse follows relations of relations and reports the depth", async () => {
-    const root = await rooms.send(alice.userId, roomId, text("deep"));
-    const reply = await rooms.send(bob.userId, roomId, { ...text("reply"), ...rel("m.thread", root) });
-    const replyEdit = await rooms.send(bob.userId, roomId, edit(reply, "reply!"));
+    const root = await rooms.send(alice, roomId, text("deep"));
+    const reply = await rooms.send(bob, roomId, { ...text("reply"), ...rel("m.thread", root) });
+    const replyEdit = await rooms.send(bob, roomId, edit(reply, "reply!"));
     const flat = await call(hs, "GET", v1(`/relations/${enc(root)}`), alice);
     expect(ids(flat.body.chunk)).toEqual([reply]);
     const deep = await call(hs, "GET", v1(`/relations/${enc(root)}?recurse=true`), alice);
@@ -188,14 +188,14 @@ describe("GET /_matrix/client/v1/rooms/{roomId}/relations/{eventId}", () => {
 
 describe("GET /_matrix/client/v1/rooms/{roomId}/threads", () => {
   it("lists thread roots by latest reply, pages, and filters to participated threads", async () => {
-    const threadRoom = await rooms.createRoom(alice.userId, { preset: "public_chat" });
-    await rooms.member(bob.userId, threadRoom, "join");
-    const a = await rooms.send(alice.userId, threadRoom, text("A"));
-    const b = await rooms.send(bob.userId, threadRoom, text("B"));
-    const c = await rooms.send(bob.userId, threadRoom, text("C"));
-    await rooms.send(bob.userId, threadRoom, { ...text("on A"), ...rel("m.thread", a) });
-    await rooms.send(bob.userId, threadRoom, { ...text("on C"), ...rel("m.thread", c) });
-    await rooms.send(bob.userId, threadRoom, { ...text("on B"), ...rel("m.thread", b) });
+    const threadRoom = await rooms.createRoom(alice, { preset: "public_chat" });
+    await rooms.member(bob, threadRoom, "join");
+    const a = await rooms.send(alice, threadRoom, text("A"));
+    const b = await rooms.send(bob, threadRoom, text("B"));
+    const c = await rooms.send(bob, threadRoom, text("C"));
+    await rooms.send(bob, threadRoom, { ...text("on A"), ...rel("m.thread", a) });
+    await rooms.send(bob, threadRoom, { ...text("on C"), ...rel("m.thread", c) });
+    await rooms.send(bob, threadRoom, { ...text("on B"), ...rel("m.thread", b) });
     const path = (q: string) => `/_matrix/client/v1/rooms/${enc(threadRoom)}/threads?${q}`;
 
     const all = await call(hs, "GET", path(""), alice);

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Session } from "../../src/accounts/session.ts";
 import { formatSyncToken, SYNC_STREAMS, type SyncToken } from "../../src/sync/tokens.ts";
-import { startTestHomeserver, type TestHomeserver } from "../support/homeserver.ts";
+import type { TestHomeserver } from "../support/homeserver.ts";
 import { createTestUser } from "../support/users.ts";
-import { roomDriver, text, type RoomDriver } from "./room-driver.ts";
+import { roomDriver, text, type RoomDriver, startReadTestHomeserver } from "./room-driver.ts";
 import { call, enc } from "./room-read-support.ts";
 
 let hs: TestHomeserver;
@@ -15,15 +15,15 @@ let roomId: string;
 const sent: string[] = [];
 
 beforeAll(async () => {
-  hs = await startTestHomeserver();
+  hs = await startReadTestHomeserver();
   rooms = roomDriver(hs);
   alice = await createTestUser(hs, "alice");
   bob = await createTestUser(hs, "bob");
   carol = await createTestUser(hs, "carol");
-  roomId = await rooms.createRoom(alice.userId, { preset: "public_chat", name: "Paging" });
-  await rooms.member(bob.userId, roomId, "join");
+  roomId = await rooms.createRoom(alice, { preset: "public_chat", name: "Paging" });
+  await rooms.member(bob, roomId, "join");
   for (let i = 0; i < 35; i++) {
-    sent.push(await rooms.send(i % 2 ? bob.userId : alice.userId, roomId, text(`m${i}`)));
+    sent.push(await rooms.send(i % 2 ? bob : alice, roomId, text(`m${i}`)));
   }
 });
 afterAll(() => hs?.destroy());
@@ -176,7 +176,7 @@ describe("GET /rooms/{roomId}/event/{eventId}", () => {
     const unknown = await call(hs, "GET", `/rooms/${enc(roomId)}/event/${enc("$nope")}`, alice);
     expect(unknown.status).toBe(404);
     expect(unknown.body.errcode).toBe("M_NOT_FOUND");
-    const other = await rooms.createRoom(alice.userId);
+    const other = await rooms.createRoom(alice);
     const wrongRoom = await call(hs, "GET", `/rooms/${enc(other)}/event/${enc(sent[3]!)}`, alice);
     expect(wrongRoom.status).toBe(404);
     const malformed = await call(hs, "GET", `/rooms/${enc(roomId)}/event/nodollar`, alice);
@@ -190,8 +190,8 @@ describe("GET /rooms/{roomId}/event/{eventId}", () => {
   });
 
   it("serves redacted events redacted, with unsigned.redacted_because", async () => {
-    const target = await rooms.send(alice.userId, roomId, text("secret"));
-    const redaction = await rooms.redact(alice.userId, roomId, target);
+    const target = await rooms.send(alice, roomId, text("secret"));
+    const redaction = await rooms.redact(alice, roomId, target);
     const res = await call(hs, "GET", `/rooms/${enc(roomId)}/event/${enc(target)}`, bob);
     expect(res.status).toBe(200);
     expect(res.body.content).toEqual({});
@@ -205,8 +205,8 @@ describe("GET /rooms/{roomId}/event/{eventId}", () => {
   });
 
   it("gives state events prev_content and replaces_state", async () => {
-    const first = await rooms.state(alice.userId, roomId, "m.room.topic", "", { topic: "one" });
-    const second = await rooms.state(alice.userId, roomId, "m.room.topic", "", { topic: "two" });
+    const first = await rooms.state(alice, roomId, "m.room.topic", "", { topic: "one" });
+    const second = await rooms.state(alice, roomId, "m.room.topic", "", { topic: "two" });
     const res = await call(hs, "GET", `/rooms/${enc(roomId)}/event/${enc(second)}`, alice);
     expect(res.body.state_key).toBe("");
     expect(res.body.unsigned).toMatchObject({ prev_content: { topic: "one" }, replaces_state: first });

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Session } from "../../src/accounts/session.ts";
-import { startTestHomeserver, type TestHomeserver } from "../support/homeserver.ts";
+import type { TestHomeserver } from "../support/homeserver.ts";
 import { createTestUser } from "../support/users.ts";
-import { roomDriver, text } from "./room-driver.ts";
+import { roomDriver, text, startReadTestHomeserver } from "./room-driver.ts";
 import { call, enc } from "./room-read-support.ts";
 
 let hs: TestHomeserver;
@@ -11,11 +11,11 @@ let roomId: string;
 let eventId: string;
 
 beforeAll(async () => {
-  hs = await startTestHomeserver();
+  hs = await startReadTestHomeserver();
   alice = await createTestUser(hs, "alice");
   const rooms = roomDriver(hs);
-  roomId = await rooms.createRoom(alice.userId, { preset: "public_chat" });
-  eventId = await rooms.send(alice.userId, roomId, text("hi"));
+  roomId = await rooms.createRoom(alice, { preset: "public_chat" });
+  eventId = await rooms.send(alice, roomId, text("hi"));
 });
 afterAll(() => hs?.destroy());
 
