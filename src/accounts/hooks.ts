@@ -1,4 +1,5 @@
 import type { HearthContext } from "../context.ts";
+import { leaveAllRooms } from "../rooms/leave-all.ts";
 
 /*
  * Points where other areas plug into account changes. Accounts own users, devices and tokens; what
@@ -8,11 +9,11 @@ import type { HearthContext } from "../context.ts";
 
 /**
  * Called after an account was deactivated (its devices and tokens are already gone). Owner: rooms.
- * Deactivated users must leave every room they are joined to or invited to (and reject knocks), sending
- * the membership events through rooms/. Not yet wired: rooms/ does not exist in this module's view.
+ * Deactivated users leave every room they are joined to, reject their invites and retract their
+ * knocks, through the room writer like any other membership change.
  */
-export async function leaveAllRoomsAfterDeactivation(_ctx: HearthContext, _userId: string): Promise<void> {
-  // Intentionally empty until the rooms engine provides a leave operation.
+export async function leaveAllRoomsAfterDeactivation(ctx: HearthContext, userId: string): Promise<void> {
+  await leaveAllRooms(ctx, userId);
 }
 
 /**

@@ -1,5 +1,7 @@
 import type { RouteModule } from "../http/types.ts";
 import { createRoomRoutes } from "./rooms-create.ts";
+import { roomMembersRoutes } from "./rooms-members.ts";
+import { roomMembershipRoutes } from "./rooms-membership.ts";
 import { roomSendRoutes } from "./rooms-send.ts";
 import { roomStateRoutes } from "./rooms-state.ts";
 
@@ -8,4 +10,6 @@ export const roomWriteRouteModules: readonly RouteModule[] = [
   createRoomRoutes,
   roomSendRoutes,
   roomStateRoutes,
+  roomMembershipRoutes,
+  roomMembersRoutes,
 ];
