@@ -199,14 +199,10 @@ async function persistRemoteStyle(roomId: string, event: IdentifiedPdu): Promise
 }
 
 /** A signed event by alice on `prev`, auth events taken from the state after `prev`. */
-async function forkEvent(
-  roomId: string,
-  prev: string,
-  draft: { type: string; stateKey: string; content: Record<string, string> },
-) {
+async function forkEvent(roomId: string, prev: string, draft: EventDraft, sender = alice) {
   const prevEvent = (await getEvents(hs.ctx.db, [prev])).get(prev)!;
   const state = await loadStateGroup(hs.ctx.db, prevEvent.stateGroupAfter!);
-  const keys = authTypesForEvent(version("12"), { ...draft, sender: alice, state_key: draft.stateKey }).map(
+  const keys = authTypesForEvent(version("12"), { ...draft, sender, state_key: draft.stateKey }).map(
     ([t, k]) => stateTupleKey(t, k),
   );
   const authIds = keys.map((k) => state.get(k)).filter((id): id is string => id !== undefined);
@@ -214,15 +210,18 @@ async function forkEvent(
   return buildEvent({
     version: version("12"),
     roomId,
-    sender: alice,
+    sender,
     draft,
     prevEvents: [prevEvent.pdu],
     authEvents: authIds.map((id) => auth.get(id)!.pdu),
     originServerTs: hs.ctx.clock(),
-    serverName: hs.ctx.serverName,
+    // Signatures are not checked when storing; the sender's server name is what the rules look at.
+    serverName: sender.slice(sender.indexOf(":") + 1),
     key: hs.ctx.keys.current,
   });
 }
+
+const lastEventId = async (roomId: string) => (await getForwardExtremities(hs.ctx.db, roomId))[0]!.eventId;
 
 describe("forks (several forward extremities)", () => {
   it("resolves state across extremities and merges them with the next local event", async () => {
@@ -274,5 +273,56 @@ describe("forks (several forward extremities)", () => {
     expect([a.event_id, b.event_id]).toContain(winner);
     await sendLocalEvent(hs.ctx, { roomId, sender: alice, draft: message("after") });
     expect(await stateAfterExtremity(hs.ctx, roomId)).toEqual(await currentState(hs.ctx, roomId));
+  });
+});
+
+describe("redactions from other servers", () => {
+  const eve = "@eve:other.example";
+
+  it("a redaction by a user of another server without the redact level is stored but not applied", async () => {
+    const { roomId } = await makeRoom(hs.ctx, alice, { preset: "public_chat" });
+    await persistRemoteStyle(
+      roomId,
+      await forkEvent(
+        roomId,
+        await lastEventId(roomId),
+        { type: "m.room.member", stateKey: eve, content: { membership: "join" } },
+        eve,
+      ),
+    );
+    const { eventId: target } = await sendLocalEvent(hs.ctx, {
+      roomId,
+      sender: alice,
+      draft: message("mine"),
+    });
+    const redaction = await forkEvent(
+      roomId,
+      target,
+      { type: "m.room.redaction", content: { redacts: target } },
+      eve,
+    );
+    await persistRemoteStyle(roomId, redaction);
+    expect(
+      (await getEvents(hs.ctx.db, [redaction.event_id])).get(redaction.event_id)?.rejectedReason,
+    ).toBeNull();
+    const stored = (await getEvents(hs.ctx.db, [target])).get(target)!;
+    expect(stored.redactedBy).toBeNull();
+    expect(stored.pdu.content.body).toBe("mine");
+  });
+
+  it("a redaction that arrives before its target is applied when the target is stored", async () => {
+    const { roomId } = await makeRoom(hs.ctx, alice, { preset: "public_chat" });
+    const base = await lastEventId(roomId);
+    const target = await forkEvent(roomId, base, message("late") as EventDraft);
+    const redaction = await forkEvent(roomId, base, {
+      type: "m.room.redaction",
+      content: { redacts: target.event_id },
+    });
+    await persistRemoteStyle(roomId, redaction);
+    await persistRemoteStyle(roomId, target);
+    const stored = (await getEvents(hs.ctx.db, [target.event_id])).get(target.event_id)!;
+    expect(stored.redactedBy).toBe(redaction.event_id);
+    expect(stored.pdu.content).toEqual({});
+    expect(stored.pdu.hashes).toBeDefined();
   });
 });
