@@ -58,7 +58,10 @@ describe("rooms through matrix-js-sdk 37", () => {
     expect((await getEvent(hs.ctx.db, sent.event_id))?.redactedBy).toBe(redaction.event_id);
 
     const members = await alice.members(roomId);
-    expect((members.chunk ?? []).map((e) => e.state_key).sort()).toEqual(["@alice:hearth.test", "@bob:hearth.test"]);
+    expect((members.chunk ?? []).map((e) => e.state_key).sort()).toEqual([
+      "@alice:hearth.test",
+      "@bob:hearth.test",
+    ]);
     const joinedMembers = await alice.getJoinedRoomMembers(roomId);
     expect(Object.keys(joinedMembers.joined).sort()).toEqual(["@alice:hearth.test", "@bob:hearth.test"]);
 
