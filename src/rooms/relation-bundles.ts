@@ -6,6 +6,7 @@ import {
   referenceChildren,
   threadSummaries,
 } from "../storage/rooms/relations.ts";
+import { ignoredUsers } from "./ignored-users.ts";
 import { checkEventsVisibility } from "./visibility.ts";
 
 /** Server-side aggregations of one parent event, before formatting (spec "Aggregations of child events"). */
@@ -38,11 +39,15 @@ export async function loadRelationBundles(
   const ids = eligible.map((ev) => ev.eventId);
   const editable = eligible.filter((ev) => ev.redactedBy === null).map((ev) => ev.eventId);
   const withThreads = opts.threads !== false;
+  // Spec: aggregations must not count child events from users the requester ignores.
+  const ignored = withThreads ? [...(await ignoredUsers(ctx, userId))] : [];
 
   const [edits, summaries, latest, references] = await Promise.all([
     latestEdits(ctx.db, editable, maxStream),
-    withThreads ? threadSummaries(ctx.db, ids, userId, maxStream) : new Map<string, never>(),
-    withThreads ? latestThreadEvents(ctx.db, ids, THREAD_LATEST_SCAN, maxStream) : new Map<string, never>(),
+    withThreads ? threadSummaries(ctx.db, ids, userId, maxStream, ignored) : new Map<string, never>(),
+    withThreads
+      ? latestThreadEvents(ctx.db, ids, THREAD_LATEST_SCAN, maxStream, ignored)
+      : new Map<string, never>(),
     referenceChildren(ctx.db, ids, maxStream),
   ]);
   const candidates = [...edits.values(), ...[...latest.values()].flat()];

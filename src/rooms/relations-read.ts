@@ -3,6 +3,7 @@ import type { JsonObject } from "../core/json.ts";
 import { relatedEvents, threadRoots } from "../storage/rooms/relations.ts";
 import { positionOf, type TimelinePosition } from "../storage/rooms/timeline.ts";
 import { visibleTimelineEvent } from "./event-context.ts";
+import { hiddenAsIgnored, ignoredUsers } from "./ignored-users.ts";
 import {
   formatGap,
   gapBefore,
@@ -64,7 +65,12 @@ export async function roomRelations(
   });
   const page = rows.slice(0, req.limit);
   const verdicts = await checkEventsVisibility(ctx, req.userId, page);
-  const visible = page.filter((ev) => verdicts.get(ev.eventId)?.visible === true);
+  const ignored = await ignoredUsers(ctx, req.userId);
+  const visible = page.filter(
+    (ev) =>
+      verdicts.get(ev.eventId)?.visible === true &&
+      !hiddenAsIgnored(ignored, ev.pdu.sender, ev.pdu.state_key),
+  );
   const response: RelationsResponse = {
     chunk: await serializeEvents(ctx, visible, {
       userId: req.userId,

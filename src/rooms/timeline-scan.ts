@@ -2,6 +2,7 @@ import type { HearthContext } from "../context.ts";
 import type { StoredEvent } from "../storage/rooms/events.ts";
 import { positionOf, timelineEvents, type TimelinePosition } from "../storage/rooms/timeline.ts";
 import type { RoomEventFilter } from "../sync/filter.ts";
+import { hiddenAsIgnored, ignoredUsers } from "./ignored-users.ts";
 import { gapBefore } from "./pagination-token.ts";
 import { filterAllows } from "./room-event-filter.ts";
 import { checkEventsVisibility } from "./visibility.ts";
@@ -47,6 +48,7 @@ export async function scanTimeline(ctx: ScanContext, req: ScanRequest): Promise<
   let cursor = req.from;
   let scanned = 0;
   let batch = req.limit + 1;
+  const ignored = req.limit > 0 ? await ignoredUsers(ctx, req.userId) : new Set<string>();
   while (events.length < req.limit && scanned < SCAN_BUDGET) {
     const range = req.dir === "b" ? { upTo: cursor, after: req.bound } : { after: cursor, upTo: req.bound };
     const rows = await timelineEvents(ctx.db, req.roomId, req.dir, range, batch, maxStream);
@@ -57,7 +59,11 @@ export async function scanTimeline(ctx: ScanContext, req: ScanRequest): Promise<
       consumed++;
       cursor = req.dir === "b" ? gapBefore(positionOf(ev)) : positionOf(ev);
       const verdict = verdicts.get(ev.eventId);
-      if (verdict?.visible && filterAllows(req.filter, ev)) {
+      if (
+        verdict?.visible &&
+        filterAllows(req.filter, ev) &&
+        !hiddenAsIgnored(ignored, ev.pdu.sender, ev.pdu.state_key)
+      ) {
         events.push(ev);
         memberships.set(ev.eventId, verdict.membership);
         if (events.length === req.limit) break;

@@ -224,3 +224,41 @@ describe("GET /_matrix/client/v1/rooms/{roomId}/threads", () => {
     expect(res.body.errcode).toBe("M_FORBIDDEN");
   });
 });
+
+describe("ignored users", () => {
+  it("hides their messages from pages, relations and thread summaries, but not their state events", async () => {
+    const dave = await createTestUser(hs, "dave");
+    const room = await rooms.createRoom(alice, { preset: "public_chat" });
+    await rooms.member(bob, room, "join");
+    await rooms.member(dave, room, "join");
+    const root = await rooms.send(alice, room, text("root"));
+    const fromBob = await rooms.send(bob, room, { ...text("bob in thread"), ...rel("m.thread", root) });
+    const fromAlice = await rooms.send(alice, room, { ...text("alice in thread"), ...rel("m.thread", root) });
+    await rooms.send(bob, room, { ...text("bob again"), ...rel("m.thread", root) });
+    const bobState = await rooms.state(bob, room, "m.room.member", bob.userId, {
+      membership: "join",
+      displayname: "Bob here",
+    });
+    const put = await call(hs, "PUT", `/user/${enc(dave.userId)}/account_data/m.ignored_user_list`, dave, {
+      ignored_users: { [bob.userId]: {} },
+    });
+    expect(put.status).toBe(200);
+
+    const page = await call(hs, "GET", `/rooms/${enc(room)}/messages?dir=b&limit=50`, dave);
+    const pageIds = ids(page.body.chunk);
+    expect(pageIds).not.toContain(fromBob);
+    expect(pageIds).toContain(fromAlice);
+    expect(pageIds).toContain(bobState);
+
+    const rels = await call(hs, "GET", `/_matrix/client/v1/rooms/${enc(room)}/relations/${enc(root)}`, dave);
+    expect(ids(rels.body.chunk)).toEqual([fromAlice]);
+    const rootEvent = await call(hs, "GET", `/rooms/${enc(room)}/event/${enc(root)}`, dave);
+    expect(rootEvent.body.unsigned["m.relations"]["m.thread"]).toMatchObject({
+      count: 1,
+      latest_event: { event_id: fromAlice },
+    });
+    // Alice ignores no one: she sees all three replies.
+    const forAlice = await call(hs, "GET", `/rooms/${enc(room)}/event/${enc(root)}`, alice);
+    expect(forAlice.body.unsigned["m.relations"]["m.thread"].count).toBe(3);
+  });
+});

@@ -66,6 +66,7 @@ export async function threadSummaries(
   rootIds: readonly string[],
   userId: string,
   maxStream: number,
+  excludeSenders: readonly string[] = [],
 ): Promise<Map<string, ThreadSummaryRow>> {
   const out = new Map<string, ThreadSummaryRow>();
   if (rootIds.length === 0) return out;
@@ -77,6 +78,7 @@ export async function threadSummaries(
     ])
     .where("c.relates_to_id", "in", [...new Set(rootIds)])
     .where("c.relation_type", "=", "m.thread")
+    .$if(excludeSenders.length > 0, (q) => q.where("c.sender", "not in", [...excludeSenders]))
     .groupBy("c.relates_to_id")
     .execute();
   for (const row of rows) {
@@ -91,6 +93,7 @@ export async function latestThreadEvents(
   rootIds: readonly string[],
   perRoot: number,
   maxStream: number,
+  excludeSenders: readonly string[] = [],
 ): Promise<Map<string, StoredEvent[]>> {
   const out = new Map<string, StoredEvent[]>();
   if (rootIds.length === 0) return out;
@@ -102,6 +105,7 @@ export async function latestThreadEvents(
         AND c.outlier = false AND c.rejected_reason IS NULL AND c.soft_failed = false
         AND c.redacted_by IS NULL AND c.stream_ordering IS NOT NULL
         AND c.stream_ordering <= ${String(maxStream)}::bigint
+        AND c.sender <> ALL(${[...excludeSenders]}::text[])
       ORDER BY c.topological_ordering DESC, c.stream_ordering DESC
       LIMIT ${perRoot}
     ) e
