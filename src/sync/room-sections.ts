@@ -47,10 +47,7 @@ function prevBatch(timeline: Timeline, upTo: SyncToken, end: number): string {
   return formatSyncToken({ ...upTo, events: Math.max(0, events) });
 }
 
-async function stateSection(
-  s: RoomSectionContext,
-  state: RoomState,
-): Promise<{ state?: JsonObject; state_after?: JsonObject }> {
+async function stateSection(s: RoomSectionContext, state: RoomState): Promise<JsonObject> {
   const events = await formatRoomEvents(s.ctx, state.events, {
     userId: s.req.userId,
     deviceId: s.req.deviceId,
@@ -58,7 +55,7 @@ async function stateSection(
     bundle: false,
   });
   // use_state_after: `state_after` replaces `state`, which must then be absent (spec).
-  return s.req.useStateAfter ? { state_after: { events } } : { state: { events } };
+  return s.req.useStateAfter ? { [s.req.stateAfterKey]: { events } } : { state: { events } };
 }
 
 async function timelineSection(s: RoomSectionContext, timeline: Timeline, end: number): Promise<JsonObject> {

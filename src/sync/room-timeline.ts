@@ -44,6 +44,21 @@ const filterable = (ev: StoredEvent) => ({
 });
 
 /**
+ * Sync always shows users their own member events, even where history visibility would hide them
+ * (rejecting an invite to a `shared` room: neither "invite" nor "leave" may see that room's events).
+ * Without the leave in the timeline a client cannot tell that the invite is gone; the event tells the
+ * user nothing they do not know.
+ */
+function isOwnMembership(ev: StoredEvent, userId: string): boolean {
+  return ev.pdu.type === "m.room.member" && ev.pdu.state_key === userId;
+}
+
+function membershipSetBy(ev: StoredEvent): string {
+  const membership = ev.pdu.content.membership;
+  return typeof membership === "string" ? membership : "leave";
+}
+
+/**
  * The newest `limit` events in the window that the user may see (history visibility, judged per event)
  * and the filter allows, and whether more such events exist before them.
  */
@@ -63,12 +78,17 @@ export async function loadTimeline(ctx: TimelineContext, w: TimelineWindow): Pro
       cursor = stream - 1;
       scannedDownTo = stream;
       const verdict = verdicts.get(ev.eventId);
-      if (!verdict?.visible || !allowsRoomEvent(w.filter, filterable(ev))) continue;
+      if (
+        !(verdict?.visible || isOwnMembership(ev, w.userId)) ||
+        !allowsRoomEvent(w.filter, filterable(ev))
+      ) {
+        continue;
+      }
       if (newestFirst.length === w.limit) {
         return { events: newestFirst.reverse(), memberships, limited: true, scannedDownTo };
       }
       newestFirst.push(ev);
-      memberships.set(ev.eventId, verdict.membership);
+      memberships.set(ev.eventId, verdict?.membership ?? membershipSetBy(ev));
     }
     if (rows.length < batch) {
       return { events: newestFirst.reverse(), memberships, limited: false, scannedDownTo };

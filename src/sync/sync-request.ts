@@ -17,6 +17,8 @@ export interface SyncRequest {
   setPresence: PresenceState;
   timeoutMs: number;
   useStateAfter: boolean;
+  /** The response key for state_after: the stable one, or MSC4222's when asked that way. */
+  stateAfterKey: "state_after" | "org.matrix.msc4222.state_after";
 }
 
 export interface SyncQuery {
@@ -26,6 +28,8 @@ export interface SyncQuery {
   set_presence?: string;
   timeout?: string;
   use_state_after?: string;
+  /** MSC4222's name, still what matrix-js-sdk 37 sends. */
+  "org.matrix.msc4222.use_state_after"?: string;
 }
 
 function boolParam(value: string | undefined, name: string): boolean {
@@ -85,6 +89,11 @@ export async function parseSyncRequest(
   if (presence !== "online" && presence !== "offline" && presence !== "unavailable") {
     throw invalidParam("'set_presence' must be online, offline or unavailable");
   }
+  const stable = boolParam(query.use_state_after, "use_state_after");
+  const unstable = boolParam(
+    query["org.matrix.msc4222.use_state_after"],
+    "org.matrix.msc4222.use_state_after",
+  );
   return {
     userId: requester.userId,
     deviceId: requester.deviceId,
@@ -93,6 +102,7 @@ export async function parseSyncRequest(
     fullState: boolParam(query.full_state, "full_state"),
     setPresence: presence,
     timeoutMs,
-    useStateAfter: boolParam(query.use_state_after, "use_state_after"),
+    useStateAfter: stable || unstable,
+    stateAfterKey: stable || !unstable ? "state_after" : "org.matrix.msc4222.state_after",
   };
 }

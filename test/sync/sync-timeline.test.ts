@@ -178,6 +178,17 @@ describe("incremental sync", () => {
     const room = roomSection(body, "join", roomId);
     expect(room).not.toHaveProperty("state");
     expect(ids((room?.state_after as { events: { event_id: string }[] }).events)).toEqual([topic]);
+    // matrix-js-sdk 37 still asks under MSC4222's name, and reads the answer under it.
+    const unstable = await rooms.sync(alice, {
+      since: start.next_batch as string,
+      "org.matrix.msc4222.use_state_after": "true",
+    });
+    const section = roomSection(unstable, "join", roomId);
+    expect(section).not.toHaveProperty("state");
+    expect(section).not.toHaveProperty("state_after");
+    expect(
+      ids((section?.["org.matrix.msc4222.state_after"] as { events: { event_id: string }[] }).events),
+    ).toEqual([topic]);
   });
 
   it("transaction_id only for the sending device", async () => {
