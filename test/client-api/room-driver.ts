@@ -2,7 +2,7 @@ import type { Session } from "../../src/accounts/session.ts";
 import type { JsonObject } from "../../src/core/json.ts";
 import type { Homeserver } from "../../src/homeserver.ts";
 import type { Preset } from "../../src/rooms/create-room-presets.ts";
-import { updateMembership, type MembershipAction } from "../../src/rooms/membership.ts";
+import type { MembershipAction } from "../../src/rooms/membership.ts";
 import { startTestHomeserver, type TestHomeserver } from "../support/homeserver.ts";
 import { call, enc } from "./room-read-support.ts";
 
@@ -11,10 +11,7 @@ export function startReadTestHomeserver(opts: { clock?: () => number } = {}): Pr
   return startTestHomeserver({ rate_limits: { messages: { per_second: 100_000, burst: 100_000 } } }, opts);
 }
 
-/**
- * Room writes for the read-side tests, through the room writer's client endpoints. Membership changes
- * call the writer's operation directly until its membership endpoints are served.
- */
+/** Room writes for the read-side tests, through the room writer's client endpoints. */
 export interface RoomDriver {
   createRoom(
     creator: Session,
@@ -36,7 +33,7 @@ export interface RoomDriver {
     stateKey: string,
     content: JsonObject,
   ): Promise<string>;
-  member(sender: Session, roomId: string, action: MembershipAction, target?: string): Promise<string>;
+  member(sender: Session, roomId: string, action: MembershipAction, target?: string): Promise<void>;
   redact(sender: Session, roomId: string, targetId: string): Promise<string>;
 }
 
@@ -70,7 +67,10 @@ export function roomDriver(hs: Homeserver): RoomDriver {
       return ok(await call(hs, "PUT", path, sender, content), "state");
     },
     async member(sender, roomId, action, target = sender.userId) {
-      return (await updateMembership(hs.ctx, { roomId, sender: sender.userId, target, action })).eventId;
+      const path = action === "knock" ? `/knock/${enc(roomId)}` : `/rooms/${enc(roomId)}/${action}`;
+      const body = action === "join" || action === "leave" || action === "knock" ? {} : { user_id: target };
+      const res = await call(hs, "POST", path, sender, body);
+      if (res.status !== 200) throw new Error(`${action}: ${res.status} ${JSON.stringify(res.body)}`);
     },
     async redact(sender, roomId, targetId) {
       const path = `/rooms/${enc(roomId)}/redact/${enc(targetId)}/t${txn++}`;
