@@ -11,7 +11,9 @@ import { routeParam } from "./query-params.ts";
 /** The user and (for room account data) room a request targets, checked. */
 function target(c: Context<HearthEnv>, verb: string): { userId: string; roomId: string | undefined } {
   requireSelf(c.get("requester"), routeParam(c, "userId"), `${verb} account data`);
-  const roomId = c.req.param("roomId") as string | undefined; // absent on the global path
+  // Absent on the global path.
+  const roomId =
+    (c.req.param("roomId") as string | undefined) === undefined ? undefined : routeParam(c, "roomId");
   if (roomId !== undefined) requireRoomId(roomId);
   return { userId: c.get("requester").userId, roomId };
 }

@@ -20,8 +20,10 @@ export const presenceRoutes: RouteModule = (app, ctx) => {
       throw invalidParam("'presence' must be one of online, unavailable, offline");
     }
     const statusMsg = body.status_msg ?? undefined;
-    if (statusMsg !== undefined && typeof statusMsg !== "string")
-      throw badJson("'status_msg' must be a string");
+    // PostgreSQL text cannot hold NUL.
+    if (statusMsg !== undefined && (typeof statusMsg !== "string" || statusMsg.includes("\u0000"))) {
+      throw badJson("'status_msg' must be a string without NUL characters");
+    }
     await setPresence(ctx, c.get("requester").userId, body.presence as PresenceState, statusMsg);
     return c.json({});
   });

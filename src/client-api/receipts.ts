@@ -41,7 +41,8 @@ export const receiptRoutes: RouteModule = (app, ctx) => {
       const value = body[key];
       if (value === undefined || value === null) continue;
       if (typeof value !== "string") throw badJson(`'${key}' must be an event ID string`);
-      if (!value.startsWith("$")) throw invalidParam(`'${key}' is not a valid event ID`);
+      if (!value.startsWith("$") || value.includes("\u0000"))
+        throw invalidParam(`'${key}' is not a valid event ID`);
       markers[field] = value;
     }
     await setReadMarkers(ctx, c.get("requester").userId, roomId, markers);

@@ -44,8 +44,9 @@ export function parseThreadId(value: unknown): string | undefined {
   if (typeof value !== "string" || value === "") {
     throw invalidParam("thread_id field must be a non-empty string");
   }
-  if (value !== "main" && !value.startsWith("$"))
+  if ((value !== "main" && !value.startsWith("$")) || value.includes("\u0000")) {
     throw invalidParam('thread_id must be "main" or an event ID');
+  }
   return value;
 }
 
