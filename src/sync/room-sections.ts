@@ -1,6 +1,7 @@
 import type { HearthContext } from "../context.ts";
 import type { JsonObject } from "../core/json.ts";
 import { formatGap, gapBefore } from "../rooms/pagination-token.ts";
+import { latestJoinStreams } from "../storage/rooms/membership-history.ts";
 import { positionOf } from "../storage/rooms/timeline.ts";
 import type { ReceiptRow } from "../storage/sync/receipts.ts";
 import type { RoomSummaryRow } from "../storage/sync/sync-rooms.ts";
@@ -176,17 +177,22 @@ export async function leftRoomSection(
     limit: timelineLimit(req.filter),
     filter: req.filter.room.timeline,
   });
-  const state = await roomState(ctx, s.groups, {
-    roomId: plan.roomId,
-    userId: req.userId,
-    mode: plan.full ? "full" : "delta",
-    sinceStream: req.since?.events,
-    timeline: timeline.events,
-    upTo: plan.upTo,
-    stateAfter: req.useStateAfter,
-    filter: req.filter.room.state,
-    heroes: [],
-  });
+  // Someone who was only ever invited (or knocked) never had access to the room's state: rejecting
+  // the invite must not reveal it. They get their own member events and nothing else.
+  const everJoined = (await latestJoinStreams(ctx.db, req.userId, [plan.roomId])).has(plan.roomId);
+  const state: RoomState = everJoined
+    ? await roomState(ctx, s.groups, {
+        roomId: plan.roomId,
+        userId: req.userId,
+        mode: plan.full ? "full" : "delta",
+        sinceStream: req.since?.events,
+        timeline: timeline.events,
+        upTo: plan.upTo,
+        stateAfter: req.useStateAfter,
+        filter: req.filter.room.state,
+        heroes: [],
+      })
+    : { events: [], members: new Map() };
   return {
     ...(await stateSection(s, state)),
     timeline: await timelineSection(s, timeline, plan.upTo),

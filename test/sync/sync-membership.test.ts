@@ -96,6 +96,9 @@ describe("invites", () => {
       content: { membership: "leave" },
     });
     expect(roomSection(body, "invite", roomId)).toBeUndefined();
+    // Never joined: the room's state and other events stay hidden.
+    expect(stateOf(left)).toEqual([]);
+    expect(timelineOf(left).every((e) => e.state_key === bob.userId)).toBe(true);
   });
 });
 
