@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { BenchResult } from "./result.ts";
 import { BenchClient, newAgent } from "./support/client.ts";
 import { startBenchServer } from "./support/server.ts";
@@ -44,6 +45,8 @@ export async function benchChat(): Promise<BenchResult[]> {
     let delivered = 0;
     let errors = 0;
     const stopSync = new AbortController();
+    // Every long-poll listens on this one signal.
+    setMaxListeners(users + 16, stopSync.signal);
     const syncLoops = clients.map(async (c) => {
       let since = (await c.sync()).next_batch;
       while (!stopSync.signal.aborted) {
