@@ -38,7 +38,9 @@ export const roomSendRoutes: RouteModule = (app, ctx) => {
       const redacts = content.redacts;
       if (redacts === undefined) throw missingParam("m.room.redaction needs content.redacts");
       if (typeof redacts !== "string") throw badJson("content.redacts must be an event ID");
-      if (!redacts.startsWith("$")) throw invalidParam("content.redacts must be an event ID");
+      if (!redacts.startsWith("$") || redacts.includes("\u0000")) {
+        throw invalidParam("content.redacts must be an event ID");
+      }
       const { eventId } = await sendRedaction(ctx, {
         roomId,
         sender: requester.userId,

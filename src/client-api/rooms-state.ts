@@ -17,7 +17,9 @@ import { limitMessages } from "./rooms-send.ts";
 
 /** The state key is optional: `/state/{type}` and `/state/{type}/` both mean the empty key. */
 function stateKeyParam(c: Context): string {
-  return (c.req.param("stateKey") as string | undefined) ?? "";
+  const key = (c.req.param("stateKey") as string | undefined) ?? "";
+  if (key.includes("\u0000")) throw invalidParam("'stateKey' must not contain NUL");
+  return key;
 }
 
 async function putState(ctx: HearthContext, c: Context<HearthEnv>): Promise<Response> {

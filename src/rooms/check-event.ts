@@ -20,6 +20,13 @@ export function checkLocalEvent(
   authState: ReadonlyMap<StateTupleKey, IdentifiedPdu>,
 ): void {
   const pdu = federationPdu(version, event);
+  // Legal in JSON but not in PostgreSQL text, where type and state key are stored as columns.
+  if (
+    event.type.includes("\u0000") ||
+    (typeof event.state_key === "string" && event.state_key.includes("\u0000"))
+  ) {
+    throw badJson("Event types and state keys must not contain NUL");
+  }
   const size = checkEventSize(pdu, version, event.event_id);
   if (size) {
     const what = size.field === "event" ? "Event" : `'${size.field}'`;

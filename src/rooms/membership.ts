@@ -82,7 +82,8 @@ async function restrictedJoinAuthoriser(
   for (const entry of allow) {
     if (typeof entry !== "object" || entry === null || Array.isArray(entry)) continue;
     const e = entry as JsonObject;
-    if (e.type !== "m.room_membership" || typeof e.room_id !== "string") continue;
+    if (e.type !== "m.room_membership" || typeof e.room_id !== "string" || e.room_id.includes("\u0000"))
+      continue;
     if ((await getCurrentMembership(ctx.db, e.room_id, userId))?.membership === "join") {
       satisfied = true;
       break;

@@ -1,5 +1,5 @@
 import { encodeCanonicalJson } from "../core/canonical-json.ts";
-import { isJsonObject } from "../core/json.ts";
+import { isJsonObject, type JsonObject } from "../core/json.ts";
 import { authEventIds, prevEventIds, stateKeyOf, type IdentifiedPdu } from "../core/pdu.ts";
 import type { RoomVersion } from "../core/room-versions.ts";
 import { splitStateTupleKey, stateTupleKey, type StateTupleKey } from "../core/state-key.ts";
@@ -50,17 +50,23 @@ export interface PersistOutcome {
   redacted?: string;
 }
 
+/** A string for an indexed text column; NUL (valid JSON, invalid PostgreSQL text) is not indexed. */
+function indexable(value: unknown): string | null {
+  return typeof value === "string" && !value.includes("\u0000") ? value : null;
+}
+
 function relationOf(pdu: IdentifiedPdu): { id: string | null; type: string | null } {
   const rel = pdu.content["m.relates_to"];
-  if (!isJsonObject(rel) || typeof rel.event_id !== "string") return { id: null, type: null };
-  return { id: rel.event_id, type: typeof rel.rel_type === "string" ? rel.rel_type : null };
+  const id = isJsonObject(rel) ? indexable(rel.event_id) : null;
+  return id === null ? { id: null, type: null } : { id, type: indexable((rel as JsonObject).rel_type) };
 }
 
 function redactsColumn(version: RoomVersion, pdu: IdentifiedPdu): string | null {
   if (pdu.type !== "m.room.redaction") return null;
   // Either place: a pre-v11 server may also have filled content.redacts, and the index is only a hint.
-  const redacts = version.updatedRedactionRules ? pdu.content.redacts : (pdu.redacts ?? pdu.content.redacts);
-  return typeof redacts === "string" ? redacts : null;
+  return indexable(
+    version.updatedRedactionRules ? pdu.content.redacts : (pdu.redacts ?? pdu.content.redacts),
+  );
 }
 
 /**

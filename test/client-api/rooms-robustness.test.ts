@@ -49,6 +49,20 @@ describe("room writes never answer bad input with a 500", () => {
         ["PUT", send(roomId, "m.room.message", `t${++n}`), { a: { b: { c: [[[[[{}]]]]] } } }],
         ["PUT", send(roomId, "m.room.message", `t${++n}`), `{"deep": ${"[".repeat(600)}${"]".repeat(600)}}`],
         ["PUT", send(roomId, "m.room.message", "x".repeat(2000)), {}],
+        ["PUT", send(roomId, "m.room.redaction", `t${++n}`), { redacts: "$a\u0000" }],
+        [
+          "PUT",
+          send(roomId, "m.room.message", `t${++n}`),
+          { "m.relates_to": { event_id: "$a\u0000", rel_type: "m\u0000" } },
+        ],
+        ["PUT", send(roomId, "m.room\u0000message", `t${++n}`), {}],
+        ["PUT", state(roomId, "org.example", "a\u0000b"), {}],
+        [
+          "PUT",
+          state(roomId, "m.room.join_rules"),
+          { join_rule: "restricted", allow: [{ type: "m.room_membership", room_id: "!a\u0000" }] },
+        ],
+        ["POST", `/rooms/${enc(roomId)}/join`, {}],
         ["POST", `/rooms/${enc(roomId)}/kick`, { user_id: "@" }],
         ["POST", `/rooms/${enc(roomId)}/ban`, { user_id: "@x:" }],
         ["POST", `/rooms/${enc(roomId)}/invite`, { user_id: alice.userId.padEnd(300, "x") }],
@@ -79,6 +93,9 @@ describe("room writes never answer bad input with a 500", () => {
         ["POST", "/createRoom", { creation_content: { "m.federate": "no" } }],
         ["POST", "/createRoom", { name: "x".repeat(70_000) }],
         ["POST", "/createRoom", { invite: [alice.userId] }],
+        ["POST", "/createRoom", { initial_state: [{ type: "a\u0000", content: {} }] }],
+        ["POST", "/createRoom", { initial_state: [{ type: "a", state_key: "\u0000", content: {} }] }],
+        ["POST", "/createRoom", { name: "nul \u0000 in content is fine" }],
       ];
       for (const [method, path, body] of requests) {
         const res = await api(hs, alice, method, path, body);
