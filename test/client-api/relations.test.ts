@@ -14,10 +14,11 @@ let carol: Session;
 let outsider: Session;
 let roomId: string;
 let now = 1_700_000_000_000;
+let frozen = false;
 
 beforeAll(async () => {
   // Each event one second after the previous, so "most recent edit" is decided by timestamps.
-  hs = await startReadTestHomeserver({ clock: () => (now += 1000) });
+  hs = await startReadTestHomeserver({ clock: () => (frozen ? now : (now += 1000)) });
   rooms = roomDriver(hs);
   alice = await createTestUser(hs, "alice");
   bob = await createTestUser(hs, "bob");
@@ -67,6 +68,20 @@ describe("bundled aggregations", () => {
     await rooms.redact(alice, roomId, original);
     const redacted = await call(hs, "GET", `/rooms/${enc(roomId)}/event/${enc(original)}`, carol);
     expect(redacted.body.unsigned["m.relations"]?.["m.replace"]).toBeUndefined();
+  });
+
+  it("m.replace ties on origin_server_ts go to the largest event id in code point order", async () => {
+    const original = await rooms.send(alice, roomId, text("tie"));
+    frozen = true;
+    const edits: string[] = [];
+    try {
+      for (let i = 0; i < 6; i++) edits.push(await rooms.send(alice, roomId, edit(original, `tie ${i}`)));
+    } finally {
+      frozen = false;
+    }
+    const largest = [...edits].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0))[0];
+    const res = await call(hs, "GET", `/rooms/${enc(roomId)}/event/${enc(original)}`, carol);
+    expect(res.body.unsigned["m.relations"]["m.replace"].event_id).toBe(largest);
   });
 
   it("m.thread: latest event, count and participation, per requester; m.reference: the chunk of ids", async () => {

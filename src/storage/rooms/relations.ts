@@ -49,7 +49,9 @@ export async function latestEdits(
     )
     .orderBy("c.relates_to_id")
     .orderBy("c.origin_server_ts", "desc")
-    .orderBy("c.event_id", "desc")
+    // The spec's tie-break is the lexicographically largest event id: code point order, whatever the
+    // database's collation.
+    .orderBy(sql`c.event_id COLLATE "C"`, "desc")
     .execute();
   for (const row of rows) out.set(row.relates_to_id as string, storedEventFromRow(row));
   return out;
