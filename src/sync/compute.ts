@@ -12,6 +12,7 @@ import {
   roomSummaries,
 } from "../storage/sync/sync-rooms.ts";
 import { allowsEvent, allowsRoomEvent, type EventFilter } from "./filter.ts";
+import { SyncEventFormatter } from "./format-events.ts";
 import { invitedRoomSection } from "./invited-room.ts";
 import { joinedRoomSection, leftRoomSection, type RoomSectionContext } from "./room-sections.ts";
 import { planRooms, type RoomPlan } from "./room-plan.ts";
@@ -116,6 +117,7 @@ export async function computeSync(
     req,
     upTo,
     groups: new StateGroups(ctx),
+    formatter: new SyncEventFormatter(ctx, { userId: req.userId, deviceId: req.deviceId, filter }),
   };
   const join: JsonObject = {};
   const leave: JsonObject = {};
@@ -142,6 +144,8 @@ export async function computeSync(
       (plan.kind === "invite" ? invite : knock)[plan.roomId] = section;
     }
   });
+
+  await sectionCtx.formatter.format();
 
   const presence = await presenceEvents(ctx, req, since, upTo);
   const globalData = limited(

@@ -12,36 +12,74 @@ export interface FormatOptions {
   userId: string;
   deviceId: string;
   filter: SyncFilter;
-  /** unsigned.membership per event (timeline events). */
-  memberships?: ReadonlyMap<string, string>;
-  /** Bundled aggregations are for timeline events; state events go without. */
-  bundle: boolean;
+}
+
+interface Slot {
+  events: readonly StoredEvent[];
+  out: JsonObject[];
 }
 
 /**
- * Room events as a sync response carries them: the client format without room_id (the section names
- * the room) with unsigned.transaction_id for the sending device, prev_content, redacted_because and
- * relations; or, for `event_format: federation`, the PDU. Then `event_fields` keeps only what the
- * client asked for.
+ * Room events as a sync response carries them, formatted for all rooms at once (one round of queries
+ * for versions, prev_content, redactions, transaction ids and relations instead of one per room).
+ * Sections take a slot, an array put in the response right away and filled by `format()`.
+ *
+ * The client format has no room_id (the section names the room), unsigned.transaction_id only for
+ * the sending device, prev_content, redacted_because and, on timeline events, bundled relations;
+ * `event_format: federation` gives the PDUs. `event_fields` then keeps only what the client asked for.
  */
-export async function formatRoomEvents(
-  ctx: FormatContext,
-  events: readonly StoredEvent[],
-  opts: FormatOptions,
-): Promise<JsonObject[]> {
-  let out: JsonObject[];
-  if (opts.filter.eventFormat === "federation") {
-    const now = ctx.clock();
-    out = events.map((ev) => toFederationFormatEvent(ev, now));
-  } else {
-    out = await serializeEvents(ctx, events, {
-      userId: opts.userId,
-      deviceId: opts.deviceId,
-      memberships: opts.memberships,
-      bundle: opts.bundle ? "all" : "none",
-      includeRoomId: false,
-    });
+export class SyncEventFormatter {
+  private readonly timeline: Slot[] = [];
+  private readonly state: Slot[] = [];
+  private readonly memberships = new Map<string, string>();
+
+  constructor(
+    private readonly ctx: FormatContext,
+    private readonly opts: FormatOptions,
+  ) {}
+
+  /** Timeline events, with unsigned.membership for each. */
+  timelineSlot(events: readonly StoredEvent[], memberships: ReadonlyMap<string, string>): JsonObject[] {
+    for (const [id, m] of memberships) this.memberships.set(id, m);
+    const out: JsonObject[] = [];
+    this.timeline.push({ events, out });
+    return out;
   }
-  const fields = opts.filter.eventFields;
-  return fields ? out.map((ev) => projectEventFields(ev, fields)) : out;
+
+  stateSlot(events: readonly StoredEvent[]): JsonObject[] {
+    const out: JsonObject[] = [];
+    this.state.push({ events, out });
+    return out;
+  }
+
+  async format(): Promise<void> {
+    await Promise.all([this.fill(this.timeline, true), this.fill(this.state, false)]);
+  }
+
+  private async fill(slots: readonly Slot[], timeline: boolean): Promise<void> {
+    const all = slots.flatMap((s) => s.events);
+    if (all.length === 0) return;
+    const byId = new Map<string, JsonObject>();
+    if (this.opts.filter.eventFormat === "federation") {
+      const now = this.ctx.clock();
+      for (const ev of all) byId.set(ev.eventId, toFederationFormatEvent(ev, now));
+    } else {
+      const formatted = await serializeEvents(this.ctx, all, {
+        userId: this.opts.userId,
+        deviceId: this.opts.deviceId,
+        memberships: timeline ? this.memberships : undefined,
+        bundle: timeline ? "all" : "none",
+        includeRoomId: false,
+      });
+      for (const ev of formatted) byId.set(ev.event_id as string, ev);
+    }
+    const fields = this.opts.filter.eventFields;
+    for (const slot of slots) {
+      for (const ev of slot.events) {
+        const json = byId.get(ev.eventId);
+        // Events of a room whose version is unknown cannot be formatted and are left out.
+        if (json) slot.out.push(fields ? projectEventFields(json, fields) : json);
+      }
+    }
+  }
 }

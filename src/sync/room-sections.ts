@@ -7,7 +7,7 @@ import type { ReceiptRow } from "../storage/sync/receipts.ts";
 import type { RoomSummaryRow } from "../storage/sync/sync-rooms.ts";
 import { ephemeralEvents } from "./ephemeral.ts";
 import { timelineLimit } from "./filter.ts";
-import { formatRoomEvents } from "./format-events.ts";
+import type { SyncEventFormatter } from "./format-events.ts";
 import type { RoomPlan } from "./room-plan.ts";
 import { roomState, type RoomState, type StateGroups } from "./room-state.ts";
 import { loadTimeline, type Timeline } from "./room-timeline.ts";
@@ -20,6 +20,8 @@ export interface RoomSectionContext {
   /** The sync's snapshot. */
   upTo: SyncToken;
   groups: StateGroups;
+  /** Fills every section's events in one batch once all sections are built. */
+  formatter: SyncEventFormatter;
 }
 
 export interface JoinedRoomExtras {
@@ -48,25 +50,14 @@ function prevBatch(timeline: Timeline, upTo: SyncToken, end: number): string {
   return formatSyncToken({ ...upTo, events: Math.max(0, events) });
 }
 
-async function stateSection(s: RoomSectionContext, state: RoomState): Promise<JsonObject> {
-  const events = await formatRoomEvents(s.ctx, state.events, {
-    userId: s.req.userId,
-    deviceId: s.req.deviceId,
-    filter: s.req.filter,
-    bundle: false,
-  });
+function stateSection(s: RoomSectionContext, state: RoomState): JsonObject {
+  const events = s.formatter.stateSlot(state.events);
   // use_state_after: `state_after` replaces `state`, which must then be absent (spec).
   return s.req.useStateAfter ? { [s.req.stateAfterKey]: { events } } : { state: { events } };
 }
 
-async function timelineSection(s: RoomSectionContext, timeline: Timeline, end: number): Promise<JsonObject> {
-  const events = await formatRoomEvents(s.ctx, timeline.events, {
-    userId: s.req.userId,
-    deviceId: s.req.deviceId,
-    filter: s.req.filter,
-    memberships: timeline.memberships,
-    bundle: true,
-  });
+function timelineSection(s: RoomSectionContext, timeline: Timeline, end: number): JsonObject {
+  const events = s.formatter.timelineSlot(timeline.events, timeline.memberships);
   return { events, limited: timeline.limited, prev_batch: prevBatch(timeline, s.upTo, end) };
 }
 
@@ -145,8 +136,8 @@ export async function joinedRoomSection(
   }
 
   const section: JsonObject = {
-    ...(await stateSection(s, state)),
-    timeline: await timelineSection(s, timeline, upTo.events),
+    ...stateSection(s, state),
+    timeline: timelineSection(s, timeline, upTo.events),
     ephemeral: { events: ephemeral },
     account_data: { events: extras.accountData },
     unread_notifications: { highlight_count: 0, notification_count: 0 },
@@ -194,8 +185,8 @@ export async function leftRoomSection(
       })
     : { events: [], members: new Map() };
   return {
-    ...(await stateSection(s, state)),
-    timeline: await timelineSection(s, timeline, plan.upTo),
+    ...stateSection(s, state),
+    timeline: timelineSection(s, timeline, plan.upTo),
     account_data: { events: accountData },
   };
 }
