@@ -5,7 +5,8 @@ import { forbidden, invalidParam } from "../errors.ts";
 import { requireAuth } from "../http/auth.ts";
 import type { RouteModule } from "../http/types.ts";
 import { serializeEvents } from "../rooms/serialize.ts";
-import { visibleState, visibleStateIds } from "../rooms/state-access.ts";
+import { parsePaginationToken } from "../rooms/pagination-token.ts";
+import { visibleState, visibleStateIds, visibleStateIdsAt } from "../rooms/state-access.ts";
 import { getEvents } from "../storage/rooms/events.ts";
 import { getCurrentMembership, getRoomMembers, getRoomsForUser } from "../storage/rooms/memberships.ts";
 import { clientPaths } from "./paths.ts";
@@ -39,15 +40,22 @@ export const roomMembersRoutes: RouteModule = (app, ctx) => {
     return c.json({ joined_rooms: rooms.map((r) => r.roomId) });
   });
 
-  // `at` (a sync token) is accepted and ignored for now: the answer is the state the user may see now
-  // (current, or as of leaving), which is what `at` defaults to.
+  // `at`: a sync or pagination token; members as of that stream position (a topological token counts
+  // by its stream part), capped at the user's leaving like the rest of the answer.
   app.on("GET", clientPaths("/rooms/:roomId/members"), requireAuth(ctx), async (c) => {
     const { userId } = c.get("requester");
     const roomId = roomIdParam(c);
     const keep = memberFilter(membershipQuery(c, "membership"), membershipQuery(c, "not_membership"));
+    const atText = c.req.query("at");
+    const at = atText ? parsePaginationToken(atText, "at") : undefined;
     const visible = await visibleState(ctx, roomId, userId);
     let ids: string[];
-    if (visible.kind === "current") {
+    if (at !== undefined) {
+      const stream = at.kind === "stream" ? at.stream : at.position.stream;
+      ids = [...(await visibleStateIdsAt(ctx, roomId, visible, stream))]
+        .filter(([k]) => splitStateTupleKey(k)[0] === "m.room.member")
+        .map(([, id]) => id);
+    } else if (visible.kind === "current") {
       ids = (await getRoomMembers(ctx.db, roomId)).filter((m) => keep(m.membership)).map((m) => m.eventId);
     } else {
       ids = [...(await visibleStateIds(ctx, roomId, visible))]

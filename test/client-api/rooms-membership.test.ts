@@ -311,6 +311,25 @@ describe("member lists", () => {
     expect((await api(hs, carol, "GET", room("!none:hearth.test", "members"))).status).toBe(403);
   });
 
+  it("members?at= answers as of a sync or pagination token's stream position", async () => {
+    const roomId = await createRoomApi(hs, alice, { preset: "public_chat" });
+    await api(hs, bob, "POST", room(roomId, "join"), {});
+    const token = `s${hs.ctx.streams.events.persistedUpTo}_0_0_0_0_0_0`;
+    await api(hs, carol, "POST", room(roomId, "join"), {});
+    const ids = async (query: string) =>
+      (
+        (await api(hs, alice, "GET", `${room(roomId, "members")}${query}`)).body.chunk as Array<{
+          state_key: string;
+        }>
+      )
+        .map((e) => e.state_key)
+        .sort();
+    expect(await ids(`?at=${token}`)).toEqual([alice.userId, bob.userId].sort());
+    expect(await ids(`?at=${token}&membership=join`)).toEqual([alice.userId, bob.userId].sort());
+    expect(await ids("")).toEqual([alice.userId, bob.userId, carol.userId].sort());
+    expect((await api(hs, alice, "GET", `${room(roomId, "members")}?at=garbage`)).status).toBe(400);
+  });
+
   it("a member who left sees the members as of leaving", async () => {
     const roomId = await createRoomApi(hs, alice, { preset: "public_chat" });
     await api(hs, bob, "POST", room(roomId, "join"), {});
