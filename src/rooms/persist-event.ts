@@ -112,7 +112,8 @@ export async function persistEvent(tx: Db, input: PersistInput): Promise<Persist
   await insertEvent(tx, {
     eventId: event.event_id,
     roomId,
-    streamOrdering: outlier ? null : input.streamOrdering,
+    // Rejected events and outliers are not in the timeline: no stream position (schema contract).
+    streamOrdering: outlier || rejected ? null : input.streamOrdering,
     depth: event.depth,
     type: event.type,
     stateKey,

@@ -276,6 +276,66 @@ describe("forks (several forward extremities)", () => {
   });
 });
 
+describe("events judged elsewhere (the federation path)", () => {
+  it("a rejected event is stored without a position and changes neither state nor extremities", async () => {
+    const { roomId } = await makeRoom(hs.ctx, alice);
+    const base = await lastEventId(roomId);
+    const state = await currentState(hs.ctx, roomId);
+    const event = await forkEvent(
+      roomId,
+      base,
+      { type: "m.room.name", stateKey: "", content: { name: "x" } },
+      bob,
+    );
+    await withRoomWrite(hs.ctx, roomId, async (tx, position) => {
+      const before = await computeStateBefore(tx, roomId, version("12"), [base], [base]);
+      await persistEvent(tx, {
+        roomId,
+        version: version("12"),
+        event,
+        before,
+        streamOrdering: position,
+        rejectedReason: "sender is not joined to the room",
+        now: 0,
+      });
+      return { value: undefined };
+    });
+    const stored = (await getEvents(hs.ctx.db, [event.event_id])).get(event.event_id)!;
+    expect(stored).toMatchObject({
+      streamOrdering: null,
+      rejectedReason: "sender is not joined to the room",
+    });
+    expect(stored.stateGroupAfter).toBe(stored.stateGroupBefore);
+    expect(await lastEventId(roomId)).toBe(base);
+    expect(await currentState(hs.ctx, roomId)).toEqual(state);
+  });
+
+  it("an outlier is stored without state and is no extremity", async () => {
+    const { roomId } = await makeRoom(hs.ctx, alice);
+    const base = await lastEventId(roomId);
+    const event = await forkEvent(roomId, base, message("outlier") as EventDraft);
+    await withRoomWrite(hs.ctx, roomId, async (tx) => {
+      await persistEvent(tx, {
+        roomId,
+        version: version("12"),
+        event,
+        before: undefined,
+        streamOrdering: null,
+        now: 0,
+      });
+      return { value: undefined };
+    });
+    const stored = (await getEvents(hs.ctx.db, [event.event_id])).get(event.event_id)!;
+    expect(stored).toMatchObject({
+      outlier: true,
+      streamOrdering: null,
+      stateGroupBefore: null,
+      stateGroupAfter: null,
+    });
+    expect(await lastEventId(roomId)).toBe(base);
+  });
+});
+
 describe("redactions from other servers", () => {
   const eve = "@eve:other.example";
 
