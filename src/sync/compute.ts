@@ -14,7 +14,7 @@ import {
 import { allowsEvent, allowsRoomEvent, type EventFilter } from "./filter.ts";
 import { SyncEventFormatter } from "./format-events.ts";
 import { invitedRoomSection } from "./invited-room.ts";
-import { joinedRoomSection, leftRoomSection, type RoomSectionContext } from "./room-sections.ts";
+import { joinedRoomSection, leftRoomSection, summaryJson, type RoomSectionContext } from "./room-sections.ts";
 import { planRooms, type RoomPlan } from "./room-plan.ts";
 import { StateGroups } from "./room-state.ts";
 import { presenceContent } from "./presence.ts";
@@ -81,8 +81,11 @@ export async function computeSync(
 ): Promise<SyncResult> {
   const since = req.since;
   const filter = req.filter;
+  // A stream the client is already up to date on needs no query (most wake-ups move one stream).
+  const moved = (stream: keyof SyncToken): boolean => !since || since[stream] !== upTo[stream];
   const now = await membershipsAt(ctx.db, req.userId, upTo.events);
-  const changes = since ? await membershipChanges(ctx.db, req.userId, since.events, upTo.events) : [];
+  const changes =
+    since && moved("events") ? await membershipChanges(ctx.db, req.userId, since.events, upTo.events) : [];
   const atSince = since
     ? await membershipsAtStream(ctx.db, req.userId, [...new Set(changes.map((c) => c.roomId))], since.events)
     : undefined;
@@ -98,13 +101,17 @@ export async function computeSync(
   const joinedIds = plans.filter((p) => p.kind === "join").map((p) => p.roomId);
   const sectionRoomIds = plans.filter((p) => p.kind === "join" || p.kind === "leave").map((p) => p.roomId);
   const incremental = plans.filter((p) => p.kind === "join" && !p.full).map((p) => p.roomId);
+  const full = plans.filter((p) => p.kind === "join" && p.full).map((p) => p.roomId);
   const [withEvents, receipts, accountData, summaries] = await Promise.all([
-    since
+    since && moved("events")
       ? roomsWithEventsIn(ctx.db, incremental, since.events, upTo.events)
       : Promise.resolve(new Set<string>()),
-    receiptChanges(ctx.db, joinedIds, req.userId, since?.receipts, upTo.receipts),
-    accountDataChanges(ctx.db, req.userId, since?.account_data, upTo.account_data),
-    roomSummaries(ctx.db, joinedIds, req.userId),
+    moved("receipts") ? receiptChanges(ctx.db, joinedIds, req.userId, since?.receipts, upTo.receipts) : [],
+    moved("account_data")
+      ? accountDataChanges(ctx.db, req.userId, since?.account_data, upTo.account_data)
+      : [],
+    // Summaries for incremental sections are added below, only where membership changed.
+    roomSummaries(ctx.db, full, req.userId),
   ]);
   const receiptsByRoom = groupBy(receipts, (r) => r.roomId);
   const roomAccountData = groupBy(
@@ -123,6 +130,7 @@ export async function computeSync(
   const leave: JsonObject = {};
   const invite: JsonObject = {};
   const knock: JsonObject = {};
+  const summaryNeeded: string[] = [];
   await mapLimit(plans, ROOM_CONCURRENCY, async (plan: RoomPlan) => {
     const roomData = accountDataEvents(
       (roomAccountData.get(plan.roomId) ?? []).filter((r) =>
@@ -130,13 +138,16 @@ export async function computeSync(
       ),
     );
     if (plan.kind === "join") {
-      const section = await joinedRoomSection(sectionCtx, plan, {
+      const built = await joinedRoomSection(sectionCtx, plan, {
         hasEvents: withEvents.has(plan.roomId),
         receipts: receiptsByRoom.get(plan.roomId) ?? [],
         accountData: roomData,
         summary: summaries.get(plan.roomId),
       });
-      if (section) join[plan.roomId] = section;
+      if (built) {
+        join[plan.roomId] = built.section;
+        if (!plan.full && built.membersChanged) summaryNeeded.push(plan.roomId);
+      }
     } else if (plan.kind === "leave") {
       leave[plan.roomId] = await leftRoomSection(sectionCtx, plan, roomData);
     } else {
@@ -146,8 +157,12 @@ export async function computeSync(
   });
 
   await sectionCtx.formatter.format();
+  // The summary may be left out when unchanged (spec); it changes only with member events.
+  for (const [roomId, summary] of await roomSummaries(ctx.db, summaryNeeded, req.userId)) {
+    (join[roomId] as JsonObject).summary = summaryJson(summary);
+  }
 
-  const presence = await presenceEvents(ctx, req, since, upTo);
+  const presence = moved("presence") ? await presenceEvents(ctx, req, since, upTo) : [];
   const globalData = limited(
     accountDataEvents(
       accountData.filter((r) => r.roomId === undefined && allowsEvent(filter.accountData, { type: r.type })),

@@ -29,7 +29,20 @@ export interface JoinedRoomExtras {
   hasEvents: boolean;
   receipts: readonly ReceiptRow[];
   accountData: JsonObject[];
+  /** Known up front for full sections (lazy-loading needs the heroes); incremental ones get it later. */
   summary: RoomSummaryRow | undefined;
+}
+
+export function heroesOf(summary: RoomSummaryRow): string[] {
+  return summary.heroes.length > 0 ? summary.heroes : summary.formerHeroes;
+}
+
+export function summaryJson(summary: RoomSummaryRow): JsonObject {
+  return {
+    "m.heroes": heroesOf(summary),
+    "m.joined_member_count": summary.joined,
+    "m.invited_member_count": summary.invited,
+  };
 }
 
 const NO_TIMELINE: Timeline = {
@@ -74,13 +87,13 @@ function sentMembers(state: RoomState, timeline: Timeline): Map<string, string> 
 
 /**
  * `rooms.join.{id}`, or undefined when an incremental sync has nothing new for the room. Full sections
- * (initial, full_state, newly joined) always go out.
+ * (initial, full_state, newly joined) always go out. `membersChanged`: member events are in it.
  */
 export async function joinedRoomSection(
   s: RoomSectionContext,
   plan: Extract<RoomPlan, { kind: "join" }>,
   extras: JoinedRoomExtras,
-): Promise<JsonObject | undefined> {
+): Promise<{ section: JsonObject; membersChanged: boolean } | undefined> {
   const { ctx, req, upTo } = s;
   const filter = req.filter;
   const { roomId, userId } = { roomId: plan.roomId, userId: req.userId };
@@ -101,7 +114,7 @@ export async function joinedRoomSection(
       })
     : NO_TIMELINE;
   const summary = extras.summary;
-  const heroes = summary ? (summary.heroes.length > 0 ? summary.heroes : summary.formerHeroes) : [];
+  const heroes = summary ? heroesOf(summary) : [];
   if (plan.full) lazyCache?.forget(userId, req.deviceId, roomId);
   const state: RoomState = touched
     ? await roomState(ctx, s.groups, {
@@ -142,15 +155,10 @@ export async function joinedRoomSection(
     account_data: { events: extras.accountData },
     unread_notifications: { highlight_count: 0, notification_count: 0 },
   };
-  if (summary) {
-    section.summary = {
-      "m.heroes": heroes,
-      "m.joined_member_count": summary.joined,
-      "m.invited_member_count": summary.invited,
-    };
-  }
-  lazyCache?.record(userId, req.deviceId, roomId, sentMembers(state, timeline));
-  return section;
+  if (summary) section.summary = summaryJson(summary);
+  const members = sentMembers(state, timeline);
+  lazyCache?.record(userId, req.deviceId, roomId, members);
+  return { section, membersChanged: members.size > 0 };
 }
 
 /** `rooms.leave.{id}`: the timeline up to the leave (or ban), the state, and the room's account data. */
