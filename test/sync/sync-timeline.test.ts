@@ -227,6 +227,22 @@ describe("incremental sync", () => {
   });
 });
 
+describe("stream positions", () => {
+  it("never reads past persisted-up-to: an event committed behind an in-flight position waits", async () => {
+    const roomId = await rooms.createRoom(alice);
+    const start = await rooms.sync(alice);
+    // Another writer holds the next position open (its transaction has not committed yet).
+    const inFlight = hs.ctx.streams.events.allocate();
+    const eventId = await rooms.send(alice, roomId, "committed after the gap");
+    const early = await rooms.sync(alice, { since: start.next_batch as string });
+    expect(roomSection(early, "join", roomId)).toBeUndefined();
+    expect(early.next_batch).toBe(start.next_batch);
+    hs.ctx.streams.events.complete(inFlight); // rolled back, say
+    const late = await rooms.sync(alice, { since: early.next_batch as string });
+    expect(ids(timelineOf(roomSection(late, "join", roomId)))).toEqual([eventId]);
+  });
+});
+
 describe("bad input", () => {
   it("400 for malformed parameters and filters, never a 500", async () => {
     const cases: [string, string][] = [
