@@ -145,6 +145,8 @@ function assemble(
     },
     stop() {
       stopping ??= (async () => {
+        // Long-polls answer now rather than hold the drain for their whole timeout.
+        ctx.notifier.releaseAll();
         await Promise.all(listeners.map((l) => stopListener(l, graceMs)));
         ctx.sync.typing.close();
         await dbHandle.close();

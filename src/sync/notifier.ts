@@ -16,7 +16,8 @@ export interface StreamChange {
 interface Waiter {
   userId: string;
   roomIds: ReadonlySet<string>;
-  wake: (change: StreamChange) => void;
+  /** undefined: released without a change (shutdown). */
+  wake: (change: StreamChange | undefined) => void;
 }
 
 /**
@@ -69,6 +70,16 @@ export class Notifier {
       this.add(this.byUser, userId, waiter);
       for (const roomId of waiter.roomIds) this.add(this.byRoom, roomId, waiter);
     });
+  }
+
+  /**
+   * Ends every wait as if it had timed out, so long-polls answer at once (an empty response the client
+   * continues from) instead of holding shutdown up until their timeouts.
+   */
+  releaseAll(): void {
+    const all = new Set<Waiter>();
+    for (const set of this.byUser.values()) for (const w of set) all.add(w);
+    for (const w of all) w.wake(undefined);
   }
 
   /** Number of waiting long-polls (for metrics and tests). */

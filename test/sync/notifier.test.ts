@@ -28,6 +28,14 @@ describe("Notifier", () => {
     expect(await n.wait("@a:x", [], 10_000, pre.signal)).toBeUndefined();
   });
 
+  it("releaseAll ends every wait without a change (shutdown)", async () => {
+    const n = new Notifier();
+    const waits = [n.wait("@a:x", ["!r"], 10_000), n.wait("@b:x", [], 10_000)];
+    n.releaseAll();
+    expect(await Promise.all(waits)).toEqual([undefined, undefined]);
+    expect(n.waiting).toBe(0);
+  });
+
   it("handles many waiters cheaply", async () => {
     const n = new Notifier();
     const waits = Array.from({ length: 10_000 }, (_, i) => n.wait(`@u${i}:x`, [`!room${i % 10}`], 10_000));
