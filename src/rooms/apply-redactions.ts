@@ -82,12 +82,14 @@ export async function applyRedactions(
   db: Db,
   version: RoomVersion,
   event: IdentifiedPdu,
+  opts: { targetedBefore: boolean } = { targetedBefore: true },
 ): Promise<string | undefined> {
   let redactedId: string | undefined;
   if (event.type === "m.room.redaction") {
     const targetId = redactsOf(version, event);
     if (targetId !== undefined && (await tryApply(db, version, event, targetId))) redactedId = targetId;
   }
+  if (!opts.targetedBefore) return redactedId;
   for (const redactionId of await findRedactionsOf(db, event.event_id)) {
     if (redactionId === event.event_id) continue;
     const redaction = await getEvent(db, redactionId);

@@ -219,6 +219,8 @@ export async function createRoom(ctx: HearthContext, o: CreateRoomOptions): Prom
         event,
         before,
         streamOrdering: position,
+        extremities,
+        fresh: true,
         now: ctx.clock(),
       });
       return { value: undefined, notify: { userIds: [o.creator, ...outcome.membershipUsers] } };

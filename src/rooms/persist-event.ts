@@ -38,6 +38,13 @@ export interface PersistInput {
   rejectedReason?: string | null;
   /** Allowed by its auth events but not by current state: kept out of current state and extremities. */
   softFailed?: boolean;
+  /** The room's forward extremities, when the caller has just read them under the room lock. */
+  extremities?: readonly string[];
+  /**
+   * Built here just now: nothing stored can cite it as a prev event or name it in a redaction yet
+   * (its id hashes its own content and timestamp), so those look-ups are skipped.
+   */
+  fresh?: boolean;
   now: number;
 }
 
@@ -164,7 +171,7 @@ export async function persistEvent(tx: Db, input: PersistInput): Promise<Persist
       });
     }
   }
-  outcome.redacted = await applyRedactions(tx, version, event);
+  outcome.redacted = await applyRedactions(tx, version, event, { targetedBefore: !input.fresh });
   return outcome;
 }
 
@@ -180,8 +187,8 @@ async function updateExtremitiesAndCurrentState(
   key: StateTupleKey | undefined,
 ): Promise<Map<StateTupleKey, string | null>> {
   const { roomId, version, event, before } = input;
-  const oldExtremities = (await getForwardExtremities(tx, roomId)).map((e) => e.eventId);
-  const isExtremity = !(await hasSuccessor(tx, event.event_id));
+  const oldExtremities = input.extremities ?? (await getForwardExtremities(tx, roomId)).map((e) => e.eventId);
+  const isExtremity = input.fresh === true || !(await hasSuccessor(tx, event.event_id));
   await replaceForwardExtremities(tx, roomId, prevIds, isExtremity ? event.event_id : undefined);
   const cited = new Set(prevIds);
   const remaining = oldExtremities.filter((id) => !cited.has(id) && id !== event.event_id);

@@ -2,7 +2,7 @@ import type { RoomVersion } from "../core/room-versions.ts";
 import type { StateTupleKey } from "../core/state-key.ts";
 import type { Db } from "../storage/database.ts";
 import { getCurrentStateIdsFor } from "../storage/rooms/current-state-writes.ts";
-import { getEvents } from "../storage/rooms/events.ts";
+import { getEvents, type StoredEvent } from "../storage/rooms/events.ts";
 import { loadStateGroup } from "../storage/rooms/state-groups.ts";
 import { resolveStoredStates } from "./resolve-stored-states.ts";
 
@@ -18,6 +18,8 @@ export interface StateBefore {
   readonly deltaBase: number | undefined;
   /** Whether this is the room's current state (the prev events are all its forward extremities). */
   readonly isCurrent: boolean;
+  /** The prev events, as loaded to find their state. */
+  readonly prevEvents: ReadonlyMap<string, StoredEvent>;
   lookup(keys: readonly StateTupleKey[]): Promise<Map<StateTupleKey, string>>;
   full(): Promise<Map<StateTupleKey, string>>;
 }
@@ -31,12 +33,13 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
 
 function fromMap(
   state: Map<StateTupleKey, string>,
-  opts: { deltaBase?: number; isCurrent: boolean },
+  opts: { deltaBase?: number; isCurrent: boolean; prevEvents: ReadonlyMap<string, StoredEvent> },
 ): StateBefore {
   return {
     groupId: undefined,
     deltaBase: opts.deltaBase,
     isCurrent: opts.isCurrent,
+    prevEvents: opts.prevEvents,
     lookup: async (keys) => {
       const out = new Map<StateTupleKey, string>();
       for (const k of keys) {
@@ -62,7 +65,9 @@ export async function computeStateBefore(
   extremityIds: readonly string[],
 ): Promise<StateBefore> {
   const isCurrent = extremityIds.length > 0 && sameSet(prevIds, extremityIds);
-  if (prevIds.length === 0) return fromMap(new Map(), { isCurrent: extremityIds.length === 0 });
+  if (prevIds.length === 0) {
+    return fromMap(new Map(), { isCurrent: extremityIds.length === 0, prevEvents: new Map() });
+  }
 
   const prevs = await getEvents(db, prevIds);
   const groups: number[] = [];
@@ -80,6 +85,7 @@ export async function computeStateBefore(
       groupId,
       deltaBase: undefined,
       isCurrent,
+      prevEvents: prevs,
       // Current state is kept equal to the state after the extremities, and it answers by key.
       lookup: async (keys) => {
         if (isCurrent) return getCurrentStateIdsFor(db, roomId, keys);
@@ -97,5 +103,5 @@ export async function computeStateBefore(
 
   const sets = await Promise.all(groups.map((g) => loadStateGroup(db, g)));
   const resolved = await resolveStoredStates(db, version, sets);
-  return fromMap(resolved, { deltaBase: groups[0], isCurrent });
+  return fromMap(resolved, { deltaBase: groups[0], isCurrent, prevEvents: prevs });
 }

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Db } from "../database.ts";
 
 export interface NewEventRow {
@@ -24,45 +25,30 @@ export interface NewEventRow {
   createdTs: number;
 }
 
-/** Inserts the event row with its prev and auth edges. */
+/**
+ * Inserts the event row with its prev and auth edges, in one statement (data-modifying CTEs): one
+ * round trip instead of three on the path every message takes.
+ */
 export async function insertEvent(tx: Db, ev: NewEventRow): Promise<void> {
-  await tx
-    .insertInto("events")
-    .values({
-      event_id: ev.eventId,
-      room_id: ev.roomId,
-      stream_ordering: ev.streamOrdering,
-      topological_ordering: ev.depth,
-      type: ev.type,
-      state_key: ev.stateKey ?? null,
-      sender: ev.sender,
-      origin_server_ts: ev.originServerTs,
-      pdu: ev.pdu,
-      outlier: ev.outlier,
-      rejected_reason: ev.rejectedReason,
-      soft_failed: ev.softFailed,
-      state_group_before: ev.stateGroupBefore,
-      state_group_after: ev.stateGroupAfter,
-      relates_to_id: ev.relatesToId,
-      relation_type: ev.relationType,
-      redacts: ev.redacts,
-      created_ts: ev.createdTs,
-    })
-    .execute();
   const prevs = [...new Set(ev.prevEventIds)];
-  if (prevs.length > 0) {
-    await tx
-      .insertInto("event_edges")
-      .values(prevs.map((p) => ({ event_id: ev.eventId, prev_event_id: p })))
-      .execute();
-  }
   const auths = [...new Set(ev.authEventIds)];
-  if (auths.length > 0) {
-    await tx
-      .insertInto("event_auth_edges")
-      .values(auths.map((a) => ({ event_id: ev.eventId, auth_event_id: a })))
-      .execute();
-  }
+  await sql`
+    WITH prev_edges AS (
+      INSERT INTO event_edges (event_id, prev_event_id) SELECT ${ev.eventId}, unnest(${prevs}::text[])
+    ), auth_edges AS (
+      INSERT INTO event_auth_edges (event_id, auth_event_id) SELECT ${ev.eventId}, unnest(${auths}::text[])
+    )
+    INSERT INTO events (
+      event_id, room_id, stream_ordering, topological_ordering, type, state_key, sender, origin_server_ts,
+      pdu, outlier, rejected_reason, soft_failed, state_group_before, state_group_after, relates_to_id,
+      relation_type, redacts, created_ts
+    ) VALUES (
+      ${ev.eventId}, ${ev.roomId}, ${ev.streamOrdering}, ${ev.depth}, ${ev.type}, ${ev.stateKey ?? null},
+      ${ev.sender}, ${ev.originServerTs}, ${ev.pdu}, ${ev.outlier}, ${ev.rejectedReason}, ${ev.softFailed},
+      ${ev.stateGroupBefore}, ${ev.stateGroupAfter}, ${ev.relatesToId}, ${ev.relationType}, ${ev.redacts},
+      ${ev.createdTs}
+    )
+  `.execute(tx);
 }
 
 /** Whether the event is stored at all (any status). */

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Db } from "../database.ts";
 
 export interface Extremity {
@@ -23,27 +24,21 @@ export async function getForwardExtremities(db: Db, roomId: string): Promise<Ext
   }));
 }
 
-/** The new event replaces the extremities it cites (those that are extremities at all). */
+/** The new event replaces the extremities it cites (those that are extremities at all); one statement. */
 export async function replaceForwardExtremities(
   tx: Db,
   roomId: string,
   cited: readonly string[],
   added: string | undefined,
 ): Promise<void> {
-  if (cited.length > 0) {
-    await tx
-      .deleteFrom("forward_extremities")
-      .where("room_id", "=", roomId)
-      .where("event_id", "in", [...cited])
-      .execute();
-  }
-  if (added !== undefined) {
-    await tx
-      .insertInto("forward_extremities")
-      .values({ room_id: roomId, event_id: added })
-      .onConflict((oc) => oc.columns(["room_id", "event_id"]).doNothing())
-      .execute();
-  }
+  await sql`
+    WITH removed AS (
+      DELETE FROM forward_extremities WHERE room_id = ${roomId} AND event_id = ANY(${[...cited]}::text[])
+    )
+    INSERT INTO forward_extremities (room_id, event_id)
+    SELECT ${roomId}, e FROM unnest(${added === undefined ? [] : [added]}::text[]) AS e
+    ON CONFLICT (room_id, event_id) DO NOTHING
+  `.execute(tx);
 }
 
 /** Whether a stored event already cites `eventId` as a prev event (then it is no extremity). */
