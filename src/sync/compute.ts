@@ -14,9 +14,16 @@ import {
 import { allowsEvent, allowsRoomEvent, type EventFilter } from "./filter.ts";
 import { SyncEventFormatter } from "./format-events.ts";
 import { invitedRoomSection } from "./invited-room.ts";
-import { joinedRoomSection, leftRoomSection, summaryJson, type RoomSectionContext } from "./room-sections.ts";
+import {
+  joinedRoomSection,
+  leftRoomSection,
+  summaryJson,
+  timelineWindow,
+  type RoomSectionContext,
+} from "./room-sections.ts";
 import { planRooms, type RoomPlan } from "./room-plan.ts";
 import { StateGroups } from "./room-state.ts";
+import { loadTimelines } from "./room-timeline.ts";
 import { presenceContent } from "./presence.ts";
 import type { SyncRequest } from "./sync-request.ts";
 import { formatSyncToken, type SyncToken } from "./tokens.ts";
@@ -126,6 +133,19 @@ export async function computeSync(
     groups: new StateGroups(ctx),
     formatter: new SyncEventFormatter(ctx, { userId: req.userId, deviceId: req.deviceId, filter }),
   };
+  const windows = plans.flatMap((p) =>
+    p.kind === "join" || p.kind === "leave"
+      ? (timelineWindow(req, upTo, p, withEvents.has(p.roomId)) ?? [])
+      : [],
+  );
+  const timelines = await loadTimelines(ctx, windows);
+  // Full sections need their whole state at the start (or end) of the timeline: load it in one go.
+  const fullGroups = plans.flatMap((p) => {
+    const events = p.kind === "join" && p.full ? timelines.get(p.roomId)?.events : undefined;
+    const group = req.useStateAfter ? events?.at(-1)?.stateGroupAfter : events?.[0]?.stateGroupBefore;
+    return group === undefined || group === null ? [] : [group];
+  });
+  await sectionCtx.groups.preload(fullGroups);
   const join: JsonObject = {};
   const leave: JsonObject = {};
   const invite: JsonObject = {};
@@ -143,13 +163,15 @@ export async function computeSync(
         receipts: receiptsByRoom.get(plan.roomId) ?? [],
         accountData: roomData,
         summary: summaries.get(plan.roomId),
+        timeline: timelines.get(plan.roomId),
       });
       if (built) {
         join[plan.roomId] = built.section;
         if (!plan.full && built.membersChanged) summaryNeeded.push(plan.roomId);
       }
     } else if (plan.kind === "leave") {
-      leave[plan.roomId] = await leftRoomSection(sectionCtx, plan, roomData);
+      const timeline = timelines.get(plan.roomId);
+      if (timeline) leave[plan.roomId] = await leftRoomSection(sectionCtx, plan, roomData, timeline);
     } else {
       const section = await invitedRoomSection(ctx, plan);
       (plan.kind === "invite" ? invite : knock)[plan.roomId] = section;

@@ -10,7 +10,7 @@ import { timelineLimit } from "./filter.ts";
 import type { SyncEventFormatter } from "./format-events.ts";
 import type { RoomPlan } from "./room-plan.ts";
 import { roomState, type RoomState, type StateGroups } from "./room-state.ts";
-import { loadTimeline, type Timeline } from "./room-timeline.ts";
+import type { Timeline, TimelineWindow } from "./room-timeline.ts";
 import type { SyncRequest } from "./sync-request.ts";
 import { formatSyncToken, type SyncToken } from "./tokens.ts";
 
@@ -31,6 +31,8 @@ export interface JoinedRoomExtras {
   accountData: JsonObject[];
   /** Known up front for full sections (lazy-loading needs the heroes); incremental ones get it later. */
   summary: RoomSummaryRow | undefined;
+  /** The room's timeline, loaded with every other room's; undefined when the room has no new events. */
+  timeline: Timeline | undefined;
 }
 
 export function heroesOf(summary: RoomSummaryRow): string[] {
@@ -103,16 +105,7 @@ export async function joinedRoomSection(
       : undefined;
 
   const touched = plan.full || extras.hasEvents;
-  const timeline = touched
-    ? await loadTimeline(ctx, {
-        roomId,
-        userId,
-        after: plan.after,
-        upTo: upTo.events,
-        limit: timelineLimit(filter),
-        filter: filter.room.timeline,
-      })
-    : NO_TIMELINE;
+  const timeline = extras.timeline ?? NO_TIMELINE;
   const summary = extras.summary;
   const heroes = summary ? heroesOf(summary) : [];
   if (plan.full) lazyCache?.forget(userId, req.deviceId, roomId);
@@ -161,21 +154,32 @@ export async function joinedRoomSection(
   return { section, membersChanged: members.size > 0 };
 }
 
+/** The timeline window a joined or left room's section shows, or undefined when it has nothing new. */
+export function timelineWindow(
+  req: SyncRequest,
+  upTo: SyncToken,
+  plan: Extract<RoomPlan, { kind: "join" | "leave" }>,
+  hasEvents: boolean,
+): TimelineWindow | undefined {
+  if (plan.kind === "join" && !plan.full && !hasEvents) return undefined;
+  return {
+    roomId: plan.roomId,
+    userId: req.userId,
+    after: plan.after,
+    upTo: plan.kind === "leave" ? plan.upTo : upTo.events,
+    limit: timelineLimit(req.filter),
+    filter: req.filter.room.timeline,
+  };
+}
+
 /** `rooms.leave.{id}`: the timeline up to the leave (or ban), the state, and the room's account data. */
 export async function leftRoomSection(
   s: RoomSectionContext,
   plan: Extract<RoomPlan, { kind: "leave" }>,
   accountData: JsonObject[],
+  timeline: Timeline,
 ): Promise<JsonObject> {
   const { ctx, req } = s;
-  const timeline = await loadTimeline(ctx, {
-    roomId: plan.roomId,
-    userId: req.userId,
-    after: plan.after,
-    upTo: plan.upTo,
-    limit: timelineLimit(req.filter),
-    filter: req.filter.room.timeline,
-  });
   // Someone who was only ever invited (or knocked) never had access to the room's state: rejecting
   // the invite must not reveal it. They get their own member events and nothing else.
   const everJoined = (await latestJoinStreams(ctx.db, req.userId, [plan.roomId])).has(plan.roomId);

@@ -3,7 +3,7 @@ import { stateTupleKey, type StateTupleKey } from "../core/state-key.ts";
 import { getEvents, type StoredEvent } from "../storage/rooms/events.ts";
 import { loadStateGroup } from "../storage/rooms/state-groups.ts";
 import { lookupStateEntries } from "../storage/rooms/state-lookup.ts";
-import { latestEventAtStream } from "../storage/sync/sync-rooms.ts";
+import { latestEventAtStream, loadStateGroups } from "../storage/sync/sync-rooms.ts";
 import { allowsRoomEvent, type RoomEventFilter } from "./filter.ts";
 
 type StateContext = Pick<HearthContext, "db">;
@@ -12,6 +12,19 @@ type StateContext = Pick<HearthContext, "db">;
 export class StateGroups {
   private readonly groups = new Map<number, Promise<Map<StateTupleKey, string>>>();
   constructor(private readonly ctx: StateContext) {}
+
+  /** Loads many groups with one query (initial sync: every room's state at once). */
+  async preload(groupIds: readonly number[]): Promise<void> {
+    const missing = [...new Set(groupIds)].filter((id) => !this.groups.has(id));
+    if (missing.length === 0) return;
+    const loaded = loadStateGroups(this.ctx.db, missing);
+    for (const id of missing) {
+      const state = loaded.then((all) => all.get(id) ?? new Map<StateTupleKey, string>());
+      state.catch(() => undefined); // the failure surfaces through `await loaded` below
+      this.groups.set(id, state);
+    }
+    await loaded;
+  }
 
   load(groupId: number): Promise<Map<StateTupleKey, string>> {
     let state = this.groups.get(groupId);

@@ -1,7 +1,7 @@
 import type { HearthContext } from "../context.ts";
-import { checkEventsVisibility } from "../rooms/visibility.ts";
+import { checkEventsVisibility, type EventVisibility } from "../rooms/visibility.ts";
 import type { StoredEvent } from "../storage/rooms/events.ts";
-import { streamEventsDesc } from "../storage/sync/sync-rooms.ts";
+import { streamEventsDesc, streamEventsDescMany } from "../storage/sync/sync-rooms.ts";
 import { allowsRoomEvent, type RoomEventFilter } from "./filter.ts";
 
 type TimelineContext = Pick<HearthContext, "db">;
@@ -58,25 +58,29 @@ function membershipSetBy(ev: StoredEvent): string {
   return typeof membership === "string" ? membership : "leave";
 }
 
-/**
- * The newest `limit` events in the window that the user may see (history visibility, judged per event)
- * and the filter allows, and whether more such events exist before them.
- */
-export async function loadTimeline(ctx: TimelineContext, w: TimelineWindow): Promise<Timeline> {
-  const newestFirst: StoredEvent[] = [];
-  const memberships = new Map<string, string>();
-  let cursor = w.upTo;
-  let scanned = 0;
-  let scannedDownTo: number | undefined;
-  let batch = Math.min(MAX_BATCH, w.limit + 1);
-  for (;;) {
-    const rows = await streamEventsDesc(ctx.db, w.roomId, w.after, cursor, batch);
-    scanned += rows.length;
-    const verdicts = await checkEventsVisibility(ctx, w.userId, rows);
+/** One window's scan, newest first, fed batch by batch. */
+class Scan {
+  readonly newestFirst: StoredEvent[] = [];
+  readonly memberships = new Map<string, string>();
+  cursor: number;
+  scanned = 0;
+  scannedDownTo: number | undefined;
+  batch: number;
+  result: Timeline | undefined;
+
+  constructor(readonly w: TimelineWindow) {
+    this.cursor = w.upTo;
+    this.batch = Math.min(MAX_BATCH, w.limit + 1);
+  }
+
+  /** Takes one batch of rows (newest first) with their visibility; sets `result` when done. */
+  consume(rows: readonly StoredEvent[], verdicts: ReadonlyMap<string, EventVisibility>): void {
+    const { w } = this;
+    this.scanned += rows.length;
     for (const ev of rows) {
       const stream = ev.streamOrdering as number; // timeline rows always have one
-      cursor = stream - 1;
-      scannedDownTo = stream;
+      this.cursor = stream - 1;
+      this.scannedDownTo = stream;
       const verdict = verdicts.get(ev.eventId);
       if (
         !(verdict?.visible || isOwnMembership(ev, w.userId)) ||
@@ -84,18 +88,65 @@ export async function loadTimeline(ctx: TimelineContext, w: TimelineWindow): Pro
       ) {
         continue;
       }
-      if (newestFirst.length === w.limit) {
-        return { events: newestFirst.reverse(), memberships, limited: true, scannedDownTo };
-      }
-      newestFirst.push(ev);
-      memberships.set(ev.eventId, verdict?.membership ?? membershipSetBy(ev));
+      if (this.newestFirst.length === w.limit) return this.finish(true);
+      this.newestFirst.push(ev);
+      this.memberships.set(ev.eventId, verdict?.membership ?? membershipSetBy(ev));
     }
-    if (rows.length < batch) {
-      return { events: newestFirst.reverse(), memberships, limited: false, scannedDownTo };
-    }
-    if (scanned >= SCAN_BUDGET) {
-      return { events: newestFirst.reverse(), memberships, limited: true, scannedDownTo };
-    }
-    batch = Math.min(MAX_BATCH, batch * 2);
+    if (rows.length < this.batch) return this.finish(false);
+    if (this.scanned >= SCAN_BUDGET) return this.finish(true);
+    this.batch = Math.min(MAX_BATCH, this.batch * 2);
   }
+
+  private finish(limited: boolean): void {
+    this.result = {
+      events: [...this.newestFirst].reverse(),
+      memberships: this.memberships,
+      limited,
+      scannedDownTo: this.scannedDownTo,
+    };
+  }
+}
+
+async function runScan(ctx: TimelineContext, scan: Scan): Promise<Timeline> {
+  while (!scan.result) {
+    const { w } = scan;
+    const rows = await streamEventsDesc(ctx.db, w.roomId, w.after, scan.cursor, scan.batch);
+    scan.consume(rows, await checkEventsVisibility(ctx, w.userId, rows));
+  }
+  return scan.result;
+}
+
+/**
+ * The newest `limit` events in the window that the user may see (history visibility, judged per event)
+ * and the filter allows, and whether more such events exist before them.
+ */
+export function loadTimeline(ctx: TimelineContext, w: TimelineWindow): Promise<Timeline> {
+  return runScan(ctx, new Scan(w));
+}
+
+/**
+ * Timelines of many rooms of one user: the first batch of every room comes from one query and one
+ * visibility check (an initial sync of a hundred rooms is then a handful of queries, not hundreds);
+ * only rooms whose first batch did not settle it go on alone.
+ */
+export async function loadTimelines(
+  ctx: TimelineContext,
+  windows: readonly TimelineWindow[],
+): Promise<Map<string, Timeline>> {
+  const out = new Map<string, Timeline>();
+  if (windows.length === 0) return out;
+  const scans = windows.map((w) => new Scan(w));
+  const rows = await streamEventsDescMany(
+    ctx.db,
+    scans.map((s) => ({ roomId: s.w.roomId, after: s.w.after, upTo: s.w.upTo, limit: s.batch })),
+  );
+  const userId = windows[0]!.userId;
+  const verdicts = await checkEventsVisibility(ctx, userId, [...rows.values()].flat());
+  await Promise.all(
+    scans.map(async (scan) => {
+      scan.consume(rows.get(scan.w.roomId) ?? [], verdicts);
+      out.set(scan.w.roomId, await runScan(ctx, scan));
+    }),
+  );
+  return out;
 }

@@ -1,4 +1,5 @@
 import { sql, type Selectable } from "kysely";
+import { stateTupleKey, type StateTupleKey } from "../../core/state-key.ts";
 import type { Db } from "../database.ts";
 import { storedEventFromRow, type StoredEvent } from "../rooms/events.ts";
 import type { EventsTable } from "../schema.ts";
@@ -158,6 +159,46 @@ export async function streamEventsDesc(
   return rows.map(storedEventFromRow);
 }
 
+export interface StreamWindow {
+  roomId: string;
+  after?: number;
+  upTo: number;
+  limit: number;
+}
+
+/** streamEventsDesc for many rooms in one query (one index range scan per room). */
+export async function streamEventsDescMany(
+  db: Db,
+  windows: readonly StreamWindow[],
+): Promise<Map<string, StoredEvent[]>> {
+  const out = new Map<string, StoredEvent[]>();
+  if (windows.length === 0) return out;
+  const rows = await sql<Selectable<EventsTable>>`
+    SELECT e.* FROM unnest(
+      ${windows.map((w) => w.roomId)}::text[],
+      ${windows.map((w) => (w.after === undefined ? null : String(w.after)))}::bigint[],
+      ${windows.map((w) => String(w.upTo))}::bigint[],
+      ${windows.map((w) => w.limit)}::int[]
+    ) AS w(room_id, after, up_to, lim)
+    CROSS JOIN LATERAL (
+      SELECT * FROM events
+      WHERE room_id = w.room_id AND outlier = false AND rejected_reason IS NULL AND soft_failed = false
+        AND stream_ordering IS NOT NULL AND stream_ordering <= w.up_to
+        AND (w.after IS NULL OR stream_ordering > w.after)
+      ORDER BY stream_ordering DESC
+      LIMIT w.lim
+    ) e
+    ORDER BY e.stream_ordering DESC
+  `.execute(db);
+  for (const row of rows.rows) {
+    const ev = storedEventFromRow(row);
+    let list = out.get(ev.roomId);
+    if (!list) out.set(ev.roomId, (list = []));
+    list.push(ev);
+  }
+  return out;
+}
+
 /** The room's newest timeline event at or before stream position `at`: its state_group_after is the room's state then. */
 export async function latestEventAtStream(
   db: Db,
@@ -224,6 +265,35 @@ export async function roomSummaries(
     if (!s) continue;
     if (r.membership === "join" || r.membership === "invite") s.heroes.push(r.user_id);
     else s.formerHeroes.push(r.user_id);
+  }
+  return out;
+}
+
+/**
+ * The full state of many state groups in one query: each group's delta chain is walked down to its
+ * snapshot and, per (type, state key), the nearest entry wins (a NULL event id there: removed).
+ */
+export async function loadStateGroups(
+  db: Db,
+  groupIds: readonly number[],
+): Promise<Map<number, Map<StateTupleKey, string>>> {
+  const out = new Map<number, Map<StateTupleKey, string>>();
+  const roots = [...new Set(groupIds)];
+  for (const id of roots) out.set(id, new Map());
+  if (roots.length === 0) return out;
+  const rows = await sql<{ root: string; type: string; state_key: string; event_id: string | null }>`
+    WITH RECURSIVE chain(root, id, prev_group, n) AS (
+      SELECT id, id, prev_group, 0 FROM state_groups WHERE id = ANY(${roots.map(String)}::bigint[])
+      UNION ALL
+      SELECT c.root, g.id, g.prev_group, c.n + 1 FROM state_groups g JOIN chain c ON g.id = c.prev_group
+    )
+    SELECT DISTINCT ON (c.root, e.type, e.state_key) c.root, e.type, e.state_key, e.event_id
+    FROM chain c JOIN state_group_entries e ON e.state_group = c.id
+    ORDER BY c.root, e.type, e.state_key, c.n
+  `.execute(db);
+  for (const row of rows.rows) {
+    if (row.event_id === null) continue;
+    out.get(Number(row.root))?.set(stateTupleKey(row.type, row.state_key), row.event_id);
   }
   return out;
 }
