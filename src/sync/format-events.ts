@@ -1,8 +1,10 @@
 import type { HearthContext } from "../context.ts";
 import type { JsonObject } from "../core/json.ts";
-import { toFederationFormatEvent } from "../rooms/client-event.ts";
+import { getRoomVersion } from "../core/room-versions.ts";
+import { toClientEvent, toFederationFormatEvent } from "../rooms/client-event.ts";
 import { serializeEvents } from "../rooms/serialize.ts";
-import type { StoredEvent } from "../storage/rooms/events.ts";
+import { roomVersionsOf } from "../storage/rooms/event-metadata.ts";
+import { getEvents, type StoredEvent } from "../storage/rooms/events.ts";
 import { projectEventFields } from "./event-fields.ts";
 import type { SyncFilter } from "./filter.ts";
 
@@ -24,8 +26,8 @@ interface Slot {
  * for versions, prev_content, redactions, transaction ids and relations instead of one per room).
  * Sections take a slot, an array put in the response right away and filled by `format()`.
  *
- * The client format has no room_id (the section names the room), unsigned.transaction_id only for
- * the sending device, prev_content, redacted_because and, on timeline events, bundled relations;
+ * The client format has no room_id (the section names the room); timeline events carry
+ * unsigned.transaction_id (sending device only), prev_content, redacted_because and bundled relations;
  * `event_format: federation` gives the PDUs. `event_fields` then keeps only what the client asked for.
  */
 export class SyncEventFormatter {
@@ -56,6 +58,39 @@ export class SyncEventFormatter {
     await Promise.all([this.fill(this.timeline, true), this.fill(this.state, false)]);
   }
 
+  /**
+   * State-section events without prev_content: looking up what each replaced means walking one state
+   * group chain per event (hundreds for a big room's members), for data clients only show for state
+   * changes in the timeline, where it is given.
+   */
+  private async stateEvents(events: readonly StoredEvent[]): Promise<Map<string, JsonObject>> {
+    const out = new Map<string, JsonObject>();
+    const [versions, redactions] = await Promise.all([
+      roomVersionsOf(this.ctx.db, [...new Set(events.map((ev) => ev.roomId))]),
+      getEvents(
+        this.ctx.db,
+        events.flatMap((ev) => (ev.redactedBy === null ? [] : [ev.redactedBy])),
+      ),
+    ]);
+    const now = this.ctx.clock();
+    for (const ev of events) {
+      const versionId = versions.get(ev.roomId);
+      const version = versionId === undefined ? undefined : getRoomVersion(versionId);
+      if (!version) continue;
+      const redaction = ev.redactedBy === null ? undefined : redactions.get(ev.redactedBy);
+      out.set(
+        ev.eventId,
+        toClientEvent(ev, {
+          now,
+          version,
+          includeRoomId: false,
+          redactedBecause: redaction && toClientEvent(redaction, { now, version, includeRoomId: false }),
+        }),
+      );
+    }
+    return out;
+  }
+
   private async fill(slots: readonly Slot[], timeline: boolean): Promise<void> {
     const all = slots.flatMap((s) => s.events);
     if (all.length === 0) return;
@@ -63,12 +98,14 @@ export class SyncEventFormatter {
     if (this.opts.filter.eventFormat === "federation") {
       const now = this.ctx.clock();
       for (const ev of all) byId.set(ev.eventId, toFederationFormatEvent(ev, now));
+    } else if (!timeline) {
+      for (const [id, json] of await this.stateEvents(all)) byId.set(id, json);
     } else {
       const formatted = await serializeEvents(this.ctx, all, {
         userId: this.opts.userId,
         deviceId: this.opts.deviceId,
-        memberships: timeline ? this.memberships : undefined,
-        bundle: timeline ? "all" : "none",
+        memberships: this.memberships,
+        bundle: "all",
         includeRoomId: false,
       });
       for (const ev of formatted) byId.set(ev.event_id as string, ev);
