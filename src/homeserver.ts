@@ -1,3 +1,4 @@
+import { ensureFirstAccountToken } from "./accounts/first-account-token.ts";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { createAccountRateLimiters } from "./accounts/rate-limits.ts";
@@ -29,7 +30,13 @@ export interface Homeserver {
   /** Drains requests, closes the database pool and stops the embedded database, in that order. */
   stop(): Promise<void>;
   /** Facts worth printing at start. */
-  readonly startup: { createdSigningKey: boolean; embeddedDatabase?: string; migrationsApplied: string[] };
+  readonly startup: {
+    createdSigningKey: boolean;
+    embeddedDatabase?: string;
+    migrationsApplied: string[];
+    /** Single-use token for the first account while registration is closed and no account exists. */
+    firstAccountToken?: string;
+  };
 }
 
 export interface HomeserverOptions {
@@ -102,6 +109,7 @@ export async function createHomeserver(
         createdSigningKey: created,
         embeddedDatabase: embedded?.dataDir,
         migrationsApplied,
+        firstAccountToken: await ensureFirstAccountToken(ctx),
       },
       opts.shutdownGraceMs ?? 5_000,
     );

@@ -1,6 +1,7 @@
 import type { HearthContext } from "../context.ts";
 import type { Db } from "../storage/database.ts";
 import {
+  anyStoredRegistrationTokenValid,
   consumeStoredRegistrationToken,
   isStoredRegistrationTokenValid,
 } from "../storage/accounts/registration-tokens.ts";
@@ -11,9 +12,15 @@ function configTokens(ctx: HearthContext): Set<string> {
   return new Set(token === undefined ? tokens : [token, ...tokens]);
 }
 
-/** Registration needs a token exactly when the config names at least one. */
-export function registrationRequiresToken(ctx: HearthContext): boolean {
-  return configTokens(ctx).size > 0;
+export type RegistrationMode = "open" | "token" | "closed";
+
+/**
+ * Open when enabled without tokens; token-only when enabled with config tokens, or when closed but a
+ * stored token (the first-start token, or one an admin made) can still be used; otherwise closed.
+ */
+export async function registrationMode(ctx: HearthContext): Promise<RegistrationMode> {
+  if (ctx.config.registration.enabled) return configTokens(ctx).size > 0 ? "token" : "open";
+  return (await anyStoredRegistrationTokenValid(ctx.db, ctx.clock())) ? "token" : "closed";
 }
 
 export async function isRegistrationTokenValid(ctx: HearthContext, token: string): Promise<boolean> {

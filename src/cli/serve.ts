@@ -13,7 +13,11 @@ function banner(hs: Homeserver): string {
   ];
   const reg = config.registration;
   const tokens = [...(reg.token ? [reg.token] : []), ...reg.tokens];
-  if (!reg.enabled) lines.push("  registration: closed");
+  if (hs.startup.firstAccountToken) {
+    lines.push(
+      `  registration: closed; register the first account with the single-use token ${hs.startup.firstAccountToken}`,
+    );
+  } else if (!reg.enabled) lines.push("  registration: closed");
   else if (tokens.length > 0) lines.push(`  registration: needs a token: ${tokens.join(", ")}`);
   else lines.push("  registration: open");
   return lines.join("\n");

@@ -3,7 +3,11 @@ import { MatrixError, forbidden, invalidParam, missingParam } from "../errors.ts
 import { MAX_PASSWORD_LENGTH } from "../accounts/passwords.ts";
 import { enforce, ipKey } from "../accounts/rate-limits.ts";
 import { isLocalpartFree, registerAccount, userInUse } from "../accounts/register.ts";
-import { isRegistrationTokenValid, registrationRequiresToken } from "../accounts/registration-tokens.ts";
+import {
+  isRegistrationTokenValid,
+  registrationMode,
+  type RegistrationMode,
+} from "../accounts/registration-tokens.ts";
 import { userInteractiveAuth, type UiaStage } from "../accounts/uia.ts";
 import { localpartForUsername } from "../accounts/user-ids.ts";
 import { REGISTRATION_TOKEN } from "../config/validators.ts";
@@ -18,8 +22,15 @@ import { validDeviceId } from "./device-id.ts";
 
 const registrationDisabled = (): MatrixError => forbidden("Registration is disabled on this homeserver");
 
-function registrationFlows(ctx: HearthContext): UiaStage[][] {
-  return registrationRequiresToken(ctx) ? [["m.login.registration_token"]] : [["m.login.dummy"]];
+/** The mode, refusing when registration is closed. */
+async function openMode(ctx: HearthContext): Promise<Exclude<RegistrationMode, "closed">> {
+  const mode = await registrationMode(ctx);
+  if (mode === "closed") throw registrationDisabled();
+  return mode;
+}
+
+function registrationFlows(mode: Exclude<RegistrationMode, "closed">): UiaStage[][] {
+  return mode === "token" ? [["m.login.registration_token"]] : [["m.login.dummy"]];
 }
 
 /** The localpart asked for, checked and free: done on every call, before user-interactive auth. */
@@ -43,7 +54,7 @@ async function register(c: Context, ctx: HearthContext): Promise<Response> {
     );
   }
   if (kind !== "user") throw invalidParam("'kind' must be 'user' or 'guest'");
-  if (!ctx.config.registration.enabled) throw registrationDisabled();
+  const mode = await openMode(ctx);
 
   const body = await readJsonObject(c);
   const username = optionalString(body, "username");
@@ -63,7 +74,7 @@ async function register(c: Context, ctx: HearthContext): Promise<Response> {
 
   const uia = await userInteractiveAuth(ctx, body.auth, {
     action: "register",
-    flows: registrationFlows(ctx),
+    flows: registrationFlows(mode),
     ip,
   });
   enforce(ctx.rateLimits.registration.take(ipKey(ip)));
@@ -89,7 +100,7 @@ export const registerRoutes: RouteModule = (app, ctx) => {
 
   app.on("GET", clientPaths("/register/available"), async (c) => {
     // Without sign-ups the answer would only serve to enumerate accounts.
-    if (!ctx.config.registration.enabled) throw registrationDisabled();
+    await openMode(ctx);
     const username = c.req.query("username");
     if (username === undefined) throw missingParam("Missing 'username'");
     enforce(ctx.rateLimits.lookups.take(ipKey(clientIp(ctx, c))));
@@ -98,7 +109,7 @@ export const registerRoutes: RouteModule = (app, ctx) => {
   });
 
   app.on("GET", clientV1Paths("/register/m.login.registration_token/validity"), async (c) => {
-    if (!ctx.config.registration.enabled) throw registrationDisabled();
+    await openMode(ctx);
     const token = c.req.query("token");
     if (token === undefined) throw missingParam("Missing 'token'");
     enforce(ctx.rateLimits.lookups.take(ipKey(clientIp(ctx, c))));

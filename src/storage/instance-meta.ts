@@ -14,3 +14,11 @@ export async function initInstanceMeta(db: Db, key: string, value: unknown): Pro
     .execute();
   return getInstanceMeta(db, key);
 }
+
+export async function setInstanceMeta(db: Db, key: string, value: unknown): Promise<void> {
+  await db
+    .insertInto("instance_meta")
+    .values({ key, value: JSON.stringify(value) })
+    .onConflict((oc) => oc.column("key").doUpdateSet({ value: JSON.stringify(value) }))
+    .execute();
+}

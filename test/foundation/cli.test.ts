@@ -96,6 +96,7 @@ describe("hearth CLI", () => {
     });
     expect(stdout).toContain("cli.test");
     expect(stdout).toContain(dir);
+    expect(stdout).toMatch(/register the first account with the single-use token [A-Za-z0-9_-]{16,}/);
     const res = await fetch(`${url}/_matrix/federation/v1/version`);
     expect(res.status).toBe(200);
     const started = Date.now();

@@ -41,3 +41,15 @@ export async function insertRegistrationToken(
     })
     .execute();
 }
+
+/** Whether any stored token can still be used (registration is then possible with one even when closed). */
+export async function anyStoredRegistrationTokenValid(db: Db, now: number): Promise<boolean> {
+  const row = await db
+    .selectFrom("registration_tokens")
+    .select("token")
+    .where((eb) => eb.or([eb("expiry_ts", "is", null), eb("expiry_ts", ">", String(now))]))
+    .where((eb) => eb.or([eb("uses_allowed", "is", null), eb("completed", "<", eb.ref("uses_allowed"))]))
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}

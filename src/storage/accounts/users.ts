@@ -59,3 +59,9 @@ export async function markDeactivated(db: Db, userId: string, opts: { erase: boo
     .where("user_id", "=", userId)
     .execute();
 }
+
+/** Whether any local account exists (the first-start registration token is only for the first one). */
+export async function anyUserExists(db: Db): Promise<boolean> {
+  const row = await db.selectFrom("users").select("user_id").limit(1).executeTakeFirst();
+  return row !== undefined;
+}
