@@ -1,6 +1,6 @@
-import { ensureFirstAccountToken } from "./accounts/first-account-token.ts";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
+import { ensureFirstAccountToken } from "./accounts/first-account-token.ts";
 import { createAccountRateLimiters } from "./accounts/rate-limits.ts";
 import type { HearthConfig } from "./config/schema.ts";
 import type { HearthContext } from "./context.ts";
