@@ -1,6 +1,6 @@
 import type { HearthContext } from "../context.ts";
 import type { JsonObject } from "../core/json.ts";
-import { accountDataChanges, type AccountDataRow } from "../storage/sync/account-data.ts";
+import { accountDataChanges, roomAccountData, type AccountDataRow } from "../storage/sync/account-data.ts";
 import { presenceChanges } from "../storage/sync/presence.ts";
 import { receiptChanges } from "../storage/sync/receipts.ts";
 import { usersSharingRooms } from "../storage/sync/shared-rooms.ts";
@@ -109,22 +109,34 @@ export async function computeSync(
   const sectionRoomIds = plans.filter((p) => p.kind === "join" || p.kind === "leave").map((p) => p.roomId);
   const incremental = plans.filter((p) => p.kind === "join" && !p.full).map((p) => p.roomId);
   const full = plans.filter((p) => p.kind === "join" && p.full).map((p) => p.roomId);
-  const [withEvents, receipts, accountData, summaries] = await Promise.all([
+  // Sections shown in full (initial sync, newly joined, full_state) carry all of the room's receipts
+  // and account data, as a client starting the room over needs; the others carry what changed.
+  const inFull = new Set(
+    plans.filter((p) => (p.kind === "join" || p.kind === "leave") && p.full).map((p) => p.roomId),
+  );
+  const [withEvents, receiptDelta, receiptsAll, accountData, accountDataAll, summaries] = await Promise.all([
     since && moved("events")
       ? roomsWithEventsIn(ctx.db, incremental, since.events, upTo.events)
       : Promise.resolve(new Set<string>()),
-    moved("receipts") ? receiptChanges(ctx.db, joinedIds, req.userId, since?.receipts, upTo.receipts) : [],
+    since && moved("receipts")
+      ? receiptChanges(ctx.db, incremental, req.userId, since.receipts, upTo.receipts)
+      : [],
+    receiptChanges(ctx.db, full, req.userId, undefined, upTo.receipts),
     moved("account_data")
       ? accountDataChanges(ctx.db, req.userId, since?.account_data, upTo.account_data)
       : [],
+    since ? roomAccountData(ctx.db, req.userId, [...inFull], upTo.account_data) : [],
     // Summaries for incremental sections are added below, only where membership changed.
     roomSummaries(ctx.db, full, req.userId),
   ]);
-  const receiptsByRoom = groupBy(receipts, (r) => r.roomId);
-  const roomAccountData = groupBy(
-    accountData.filter((r) => r.roomId !== undefined && sectionRoomIds.includes(r.roomId)),
-    (r) => r.roomId as string,
-  );
+  const receiptsByRoom = groupBy([...receiptDelta, ...receiptsAll], (r) => r.roomId);
+  const roomAccountDataRows = [
+    ...accountData.filter(
+      (r) => r.roomId !== undefined && sectionRoomIds.includes(r.roomId) && !(since && inFull.has(r.roomId)),
+    ),
+    ...accountDataAll,
+  ];
+  const accountDataByRoom = groupBy(roomAccountDataRows, (r) => r.roomId as string);
 
   const sectionCtx: RoomSectionContext = {
     ctx,
@@ -153,7 +165,7 @@ export async function computeSync(
   const summaryNeeded: string[] = [];
   await mapLimit(plans, ROOM_CONCURRENCY, async (plan: RoomPlan) => {
     const roomData = accountDataEvents(
-      (roomAccountData.get(plan.roomId) ?? []).filter((r) =>
+      (accountDataByRoom.get(plan.roomId) ?? []).filter((r) =>
         allowsRoomEvent(filter.room.accountData, { type: r.type, roomId: plan.roomId }),
       ),
     );

@@ -127,7 +127,8 @@ export async function joinedRoomSection(
     : { events: [], members: new Map() };
   const ephemeral = ephemeralEvents(ctx.sync.typing, {
     roomId,
-    sinceTyping: req.since?.typing,
+    // A room shown in full is new to the client: who is typing there now, not what changed.
+    sinceTyping: plan.full ? undefined : req.since?.typing,
     receipts: extras.receipts,
     filter: filter.room.ephemeral,
   });

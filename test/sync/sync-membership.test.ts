@@ -3,6 +3,7 @@ import type { Session } from "../../src/accounts/session.ts";
 import { startTestHomeserver, type TestHomeserver } from "../support/homeserver.ts";
 import { createTestUser } from "../support/users.ts";
 import {
+  accountDataOf,
   call,
   enc,
   ephemeralOf,
@@ -78,6 +79,27 @@ describe("invites", () => {
     );
     expect(timelineOf(room).at(-1)).toMatchObject({ type: "m.room.member", state_key: bob.userId });
     expect(room?.summary).toMatchObject({ "m.joined_member_count": 2, "m.invited_member_count": 0 });
+  });
+
+  it("a newly joined room comes with its current receipts, typing and the user's room account data", async () => {
+    const alice = await user("alice");
+    const bob = await user("bob");
+    const roomId = await rooms.createRoom(alice);
+    const eventId = await rooms.send(alice, roomId, "read before bob joins");
+    await post(alice, `/rooms/${enc(roomId)}/receipt/m.read/${enc(eventId)}`);
+    await invite(alice, roomId, bob.userId);
+    await call(hs, alice, "PUT", `/rooms/${enc(roomId)}/typing/${enc(alice.userId)}`, { typing: true });
+    const start = await rooms.sync(bob);
+    await call(hs, bob, "PUT", `/user/${enc(bob.userId)}/rooms/${enc(roomId)}/tags/u.later`, {});
+    const invited = await rooms.sync(bob, { since: start.next_batch as string });
+    await join(bob, roomId);
+    const body = await rooms.sync(bob, { since: invited.next_batch as string });
+    const room = roomSection(body, "join", roomId);
+    const ephemeral = ephemeralOf(room);
+    expect(ephemeral.find((e) => e.type === "m.receipt")?.content).toHaveProperty(eventId);
+    expect(ephemeral).toContainEqual({ type: "m.typing", content: { user_ids: [alice.userId] } });
+    expect(accountDataOf(room)).toContainEqual({ type: "m.tag", content: { tags: { "u.later": {} } } });
+    await call(hs, alice, "PUT", `/rooms/${enc(roomId)}/typing/${enc(alice.userId)}`, { typing: false });
   });
 
   it("a rejected invite shows up under leave", async () => {

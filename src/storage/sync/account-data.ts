@@ -104,3 +104,27 @@ export async function maxAccountDataStreamId(db: Db): Promise<number> {
     .executeTakeFirst();
   return Number(row?.max ?? 0);
 }
+
+/** All of the user's account data in the given rooms, up to upTo (rooms a sync shows in full). */
+export async function roomAccountData(
+  db: Db,
+  userId: string,
+  roomIds: readonly string[],
+  upTo: number,
+): Promise<AccountDataRow[]> {
+  if (roomIds.length === 0) return [];
+  const rows = await db
+    .selectFrom("account_data")
+    .select(["room_id", "type", "content", "stream_id"])
+    .where("user_id", "=", userId)
+    .where("room_id", "in", [...new Set(roomIds)])
+    .where("stream_id", "<=", String(upTo))
+    .orderBy("stream_id")
+    .execute();
+  return rows.map((r) => ({
+    roomId: r.room_id,
+    type: r.type,
+    content: r.content,
+    streamId: Number(r.stream_id),
+  }));
+}
