@@ -105,7 +105,6 @@ export async function computeSync(
     roomFilter: filter.room,
   });
 
-  const joinedIds = plans.filter((p) => p.kind === "join").map((p) => p.roomId);
   const sectionRoomIds = plans.filter((p) => p.kind === "join" || p.kind === "leave").map((p) => p.roomId);
   const incremental = plans.filter((p) => p.kind === "join" && !p.full).map((p) => p.roomId);
   const full = plans.filter((p) => p.kind === "join" && p.full).map((p) => p.roomId);
