@@ -1,9 +1,9 @@
 import type { HearthContext } from "../context.ts";
 import type { JsonObject } from "../core/json.ts";
 import { accountDataChanges, roomAccountData, type AccountDataRow } from "../storage/sync/account-data.ts";
-import { presenceChanges } from "../storage/sync/presence.ts";
+import { presenceChanges, presenceOf } from "../storage/sync/presence.ts";
 import { receiptChanges } from "../storage/sync/receipts.ts";
-import { usersSharingRooms } from "../storage/sync/shared-rooms.ts";
+import { newlySharedUsers, usersSharingRooms } from "../storage/sync/shared-rooms.ts";
 import {
   membershipChanges,
   membershipsAt,
@@ -195,7 +195,10 @@ export async function computeSync(
     (join[roomId] as JsonObject).summary = summaryJson(summary);
   }
 
-  const presence = moved("presence") ? await presenceEvents(ctx, req, since, upTo) : [];
+  const presence = await presenceEvents(ctx, req, since, upTo, {
+    membersChanged: summaryNeeded,
+    newlyJoined: since ? full : [],
+  });
   const globalData = limited(
     accountDataEvents(
       accountData.filter((r) => r.roomId === undefined && allowsEvent(filter.accountData, { type: r.type })),
@@ -222,19 +225,37 @@ export async function computeSync(
   return { body, empty };
 }
 
+/**
+ * Presence of the users sharing a room with the syncing user (and their own): what changed since the
+ * last sync, plus the current presence of users who newly share a room (a join in one of the user's
+ * rooms, or the user joining theirs), whose presence the client has never been told.
+ */
 async function presenceEvents(
   ctx: ComputeContext,
   req: SyncRequest,
   since: SyncToken | undefined,
   upTo: SyncToken,
+  rooms: { membersChanged: readonly string[]; newlyJoined: readonly string[] },
 ): Promise<JsonObject[]> {
   const filter = req.filter.presence;
   if (!allowsEvent(filter, { type: "m.presence" })) return [];
-  const users = new Set(await usersSharingRooms(ctx.db, req.userId));
-  users.add(req.userId);
-  const rows = await presenceChanges(ctx.db, [...users], since?.presence, upTo.presence);
+  const movedPresence = !since || since.presence !== upTo.presence;
+  const [changed, fresh] = await Promise.all([
+    movedPresence
+      ? usersSharingRooms(ctx.db, req.userId).then((users) =>
+          presenceChanges(ctx.db, [...users, req.userId], since?.presence, upTo.presence),
+        )
+      : [],
+    since && (rooms.membersChanged.length > 0 || rooms.newlyJoined.length > 0)
+      ? newlySharedUsers(ctx.db, rooms.membersChanged, rooms.newlyJoined, since.events, upTo.events).then(
+          (users) => presenceOf(ctx.db, users, upTo.presence),
+        )
+      : [],
+  ]);
+  const byUser = new Map([...fresh, ...changed].map((r) => [r.userId, r]));
   const now = ctx.clock();
-  const events = rows
+  const events = [...byUser.values()]
+    .sort((a, b) => a.streamId - b.streamId)
     .filter((r) => allowsEvent(filter, { type: "m.presence", sender: r.userId }))
     .map((r) => ({ type: "m.presence", sender: r.userId, content: presenceContent(r, now) }));
   return limited(events, filter);

@@ -289,6 +289,29 @@ describe("shared rooms: presence and receipts", () => {
     expect((await call(hs, alice, "GET", `/presence/${enc(bob.userId)}/status`)).status).toBe(200);
   });
 
+  it("newly shared rooms bring presence both ways, even when it did not change", async () => {
+    const alice = await user("alice");
+    const bob = await user("bob");
+    await call(hs, alice, "PUT", `/presence/${enc(alice.userId)}/status`, {
+      presence: "online",
+      status_msg: "a",
+    });
+    await call(hs, bob, "PUT", `/presence/${enc(bob.userId)}/status`, {
+      presence: "online",
+      status_msg: "b",
+    });
+    const roomId = await rooms.createRoom(alice, { preset: "public_chat" });
+    const aliceStart = await rooms.sync(alice);
+    const bobStart = await rooms.sync(bob);
+    await join(bob, roomId);
+    const senders = (body: Record<string, unknown>) =>
+      (body.presence as { events: SyncEvent[] }).events.map((e) => e.sender);
+    expect(senders(await rooms.sync(alice, { since: aliceStart.next_batch as string }))).toContain(
+      bob.userId,
+    );
+    expect(senders(await rooms.sync(bob, { since: bobStart.next_batch as string }))).toContain(alice.userId);
+  });
+
   it("typing from a room-mate wakes a long-poll", async () => {
     const alice = await user("alice");
     const bob = await user("bob");

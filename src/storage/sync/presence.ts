@@ -81,3 +81,15 @@ export async function maxPresenceStreamId(db: Db): Promise<number> {
     .executeTakeFirst();
   return Number(row?.max ?? 0);
 }
+
+/** The current presence (as of upTo) of the given users, whenever it last changed. */
+export async function presenceOf(db: Db, userIds: readonly string[], upTo: number): Promise<PresenceRow[]> {
+  if (userIds.length === 0) return [];
+  const rows = await db
+    .selectFrom("presence")
+    .selectAll()
+    .where("user_id", "in", [...new Set(userIds)])
+    .where("stream_id", "<=", String(upTo))
+    .execute();
+  return rows.map(fromRow);
+}

@@ -34,3 +34,27 @@ export async function shareARoom(db: Db, a: string, b: string): Promise<boolean>
   `.execute(db);
   return row.rows.length > 0;
 }
+
+/**
+ * Users who came to share a room with the syncing user in (after, upTo]: joins to the given rooms in
+ * that window (read through the events index, by room and stream), and everyone joined to `newRooms`
+ * (rooms the user itself just joined).
+ */
+export async function newlySharedUsers(
+  db: Db,
+  roomIds: readonly string[],
+  newRooms: readonly string[],
+  after: number,
+  upTo: number,
+): Promise<string[]> {
+  if (roomIds.length === 0 && newRooms.length === 0) return [];
+  const rows = await sql<{ user_id: string }>`
+    SELECT rm.user_id FROM events e JOIN room_memberships rm ON rm.event_id = e.event_id
+    WHERE e.room_id = ANY(${[...roomIds]}::text[]) AND e.type = 'm.room.member'
+      AND e.stream_ordering > ${after} AND e.stream_ordering <= ${upTo} AND rm.membership = 'join'
+    UNION
+    SELECT user_id FROM current_memberships
+    WHERE room_id = ANY(${[...newRooms]}::text[]) AND membership = 'join'
+  `.execute(db);
+  return rows.rows.map((r) => r.user_id);
+}
