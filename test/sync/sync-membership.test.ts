@@ -124,6 +124,27 @@ describe("invites", () => {
   });
 });
 
+describe("knocks", () => {
+  it("a knock shows under rooms.knock with stripped state including the knock", async () => {
+    const alice = await user("alice");
+    const bob = await user("bob");
+    const roomId = await rooms.createRoom(alice, {
+      name: "Knockable",
+      initial_state: [{ type: "m.room.join_rules", state_key: "", content: { join_rule: "knock" } }],
+    });
+    const start = await rooms.sync(bob);
+    await post(bob, `/knock/${enc(roomId)}`, { reason: "let me in" });
+    const body = await rooms.sync(bob, { since: start.next_batch as string });
+    const stripped = (
+      roomSection(body, "knock", roomId)?.knock_state as { events: Record<string, unknown>[] }
+    ).events;
+    expect(stripped.map((e) => e.type)).toEqual(
+      expect.arrayContaining(["m.room.create", "m.room.join_rules"]),
+    );
+    expect(stripped.find((e) => e.state_key === bob.userId)?.content).toMatchObject({ membership: "knock" });
+  });
+});
+
 describe("leaves", () => {
   it("a leave comes in rooms.leave with the events up to it, then nothing more from the room", async () => {
     const alice = await user("alice");
