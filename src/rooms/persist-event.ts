@@ -7,18 +7,15 @@ import type { Db } from "../storage/database.ts";
 import { getCurrentStateIds } from "../storage/rooms/current-state.ts";
 import { applyCurrentStateChanges } from "../storage/rooms/current-state-writes.ts";
 import { insertEvent } from "../storage/rooms/event-writes.ts";
-import { getEvents } from "../storage/rooms/events.ts";
-import {
-  getForwardExtremities,
-  hasSuccessor,
-  replaceForwardExtremities,
-} from "../storage/rooms/forward-extremities.ts";
+import { getEvents, parseStoredPdu, type StoredEvent } from "../storage/rooms/events.ts";
+import { getForwardExtremities, hasSuccessor } from "../storage/rooms/forward-extremities.ts";
 import {
   deleteCurrentMembership,
   insertRoomMembership,
   setCurrentMembership,
 } from "../storage/rooms/membership-writes.ts";
 import { loadStateGroup } from "../storage/rooms/state-groups.ts";
+import type { TxnScope } from "../storage/rooms/txn-ids.ts";
 import { applyRedactions } from "./apply-redactions.ts";
 import { federationPdu } from "./build-event.ts";
 import { resolveStoredStates } from "./resolve-stored-states.ts";
@@ -45,6 +42,8 @@ export interface PersistInput {
    * (its id hashes its own content and timestamp), so those look-ups are skipped.
    */
   fresh?: boolean;
+  /** The client transaction that sent it, recorded with the event. */
+  txn?: { scope: TxnScope; requestHash: Buffer };
   now: number;
 }
 
@@ -55,6 +54,12 @@ export interface PersistOutcome {
   membershipUsers: string[];
   /** The event this one redacted, if it was a redaction that took effect. */
   redacted?: string;
+  /** The event as stored (its PDU parsed back as any read would see it). */
+  stored: StoredEvent;
+  /** The forward extremities after it; undefined when they did not change (outliers, rejected, soft-failed). */
+  extremities?: string[];
+  /** The current state changes it caused (undefined as for `extremities`). */
+  stateChanges?: ReadonlyMap<StateTupleKey, string | null>;
 }
 
 /** A string for an indexed text column; NUL (valid JSON, invalid PostgreSQL text) is not indexed. */
@@ -116,17 +121,25 @@ export async function persistEvent(tx: Db, input: PersistInput): Promise<Persist
 
   const relation = relationOf(event);
   const prevIds = prevEventIds(event);
+  const moves = !outlier && !rejected && !softFailed;
+  // Read before the insert replaces them; the replacement rides on the event's insert statement.
+  const oldExtremities = moves
+    ? (input.extremities ?? (await getForwardExtremities(tx, roomId)).map((e) => e.eventId))
+    : [];
+  const isExtremity = moves && (input.fresh === true || !(await hasSuccessor(tx, event.event_id)));
+  const pduText = encodeCanonicalJson(federationPdu(version, event), { strict: version.strictCanonicalJson });
+  const streamOrdering = outlier || rejected ? null : input.streamOrdering;
   await insertEvent(tx, {
     eventId: event.event_id,
     roomId,
     // Rejected events and outliers are not in the timeline: no stream position (schema contract).
-    streamOrdering: outlier || rejected ? null : input.streamOrdering,
+    streamOrdering,
     depth: event.depth,
     type: event.type,
     stateKey,
     sender: event.sender,
     originServerTs: event.origin_server_ts,
-    pdu: encodeCanonicalJson(federationPdu(version, event), { strict: version.strictCanonicalJson }),
+    pdu: pduText,
     outlier,
     rejectedReason: input.rejectedReason ?? null,
     softFailed,
@@ -138,17 +151,37 @@ export async function persistEvent(tx: Db, input: PersistInput): Promise<Persist
     prevEventIds: prevIds,
     authEventIds: authEventIds(event),
     createdTs: input.now,
+    extremities: moves ? { cited: prevIds, added: isExtremity ? event.event_id : undefined } : undefined,
+    txn: input.txn,
   });
 
   const outcome: PersistOutcome = {
     stateGroupBefore: groupBefore,
     stateGroupAfter: groupAfter,
     membershipUsers: [],
+    stored: {
+      eventId: event.event_id,
+      roomId,
+      pdu: parseStoredPdu(event.event_id, pduText),
+      streamOrdering,
+      topologicalOrdering: event.depth,
+      outlier,
+      rejectedReason: input.rejectedReason ?? null,
+      softFailed,
+      redactedBy: null,
+      stateGroupBefore: groupBefore,
+      stateGroupAfter: groupAfter,
+    },
   };
   if (outlier || rejected) return outcome;
 
   if (!softFailed) {
-    const changes = await updateExtremitiesAndCurrentState(tx, input, prevIds, key);
+    const cited = new Set(prevIds);
+    const remaining = oldExtremities.filter((id) => !cited.has(id) && id !== event.event_id);
+    const newExtremities = isExtremity ? [...remaining, event.event_id] : remaining;
+    const changes = await updateCurrentState(tx, input, newExtremities, isExtremity, key);
+    outcome.extremities = newExtremities;
+    outcome.stateChanges = changes;
     outcome.membershipUsers = await updateCurrentMemberships(
       tx,
       roomId,
@@ -176,24 +209,18 @@ export async function persistEvent(tx: Db, input: PersistInput): Promise<Persist
 }
 
 /**
- * Moves the forward extremities past the event and brings current state to the state after the new
- * extremities. The usual local case (built on all extremities, which were one) changes only the event's
- * own key; otherwise current state is recomputed, resolving when several extremities remain.
+ * Brings current state to the state after the new forward extremities. The usual local case (built on
+ * all extremities, which were one) changes only the event's own key; otherwise current state is
+ * recomputed, resolving when several extremities remain.
  */
-async function updateExtremitiesAndCurrentState(
+async function updateCurrentState(
   tx: Db,
   input: PersistInput,
-  prevIds: readonly string[],
+  newExtremities: readonly string[],
+  isExtremity: boolean,
   key: StateTupleKey | undefined,
 ): Promise<Map<StateTupleKey, string | null>> {
   const { roomId, version, event, before } = input;
-  const oldExtremities = input.extremities ?? (await getForwardExtremities(tx, roomId)).map((e) => e.eventId);
-  const isExtremity = input.fresh === true || !(await hasSuccessor(tx, event.event_id));
-  await replaceForwardExtremities(tx, roomId, prevIds, isExtremity ? event.event_id : undefined);
-  const cited = new Set(prevIds);
-  const remaining = oldExtremities.filter((id) => !cited.has(id) && id !== event.event_id);
-  const newExtremities = isExtremity ? [...remaining, event.event_id] : remaining;
-
   let changes: Map<StateTupleKey, string | null>;
   if (before!.isCurrent && newExtremities.length === 1 && newExtremities[0] === event.event_id) {
     changes = key === undefined ? new Map() : new Map([[key, event.event_id]]);

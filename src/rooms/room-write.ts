@@ -1,30 +1,39 @@
 import type { HearthContext } from "../context.ts";
 import type { Db } from "../storage/database.ts";
 import { lockRoomForWrite } from "../storage/rooms/room-lock.ts";
+import type { CachedRoom } from "./write-cache.ts";
 
 export interface WriteResult<T> {
   value: T;
   /** Set when an event was stored at the allocated position: who to wake after commit. */
   notify?: { userIds: readonly string[] };
+  /** The room as this write left it, kept for the next write once the transaction has committed. */
+  cache?: CachedRoom;
 }
 
 /**
  * Runs one room write: the room's in-process lock, a stream position, one transaction holding the
  * room's advisory lock, and, only after commit, the position's completion and the sync wake-up. The
  * position is completed on rollback too, or "persisted up to" would stall behind it forever.
+ *
+ * The room's write cache entry is taken out for the write and handed to `fn` (unverified: `fn` checks
+ * it against the extremities it reads under the lock); only what `fn` returns goes back, after commit,
+ * so a write that does not maintain the cache, or fails, leaves none.
  */
 export async function withRoomWrite<T>(
   ctx: HearthContext,
   roomId: string,
-  fn: (tx: Db, position: number) => Promise<WriteResult<T>>,
+  fn: (tx: Db, position: number, cached: CachedRoom | undefined) => Promise<WriteResult<T>>,
 ): Promise<T> {
   return ctx.rooms.locks.run(roomId, async () => {
     const position = ctx.streams.events.allocate();
+    const cached = ctx.rooms.writeCache.take(roomId);
     try {
       const result = await ctx.db.transaction().execute(async (tx) => {
         await lockRoomForWrite(tx, roomId);
-        return fn(tx, position);
+        return fn(tx, position, cached);
       });
+      if (result.cache) ctx.rooms.writeCache.put(roomId, result.cache);
       if (result.notify) ctx.rooms.commits.committed(position, [roomId], result.notify.userIds);
       return result.value;
     } finally {

@@ -7,14 +7,15 @@ import type { HearthContext } from "../context.ts";
 import { invalidParam, notFound } from "../errors.ts";
 import type { Db } from "../storage/database.ts";
 import { getEvent, getEvents, type StoredEvent } from "../storage/rooms/events.ts";
-import { getForwardExtremities } from "../storage/rooms/forward-extremities.ts";
+import { readWriteSnapshot } from "../storage/rooms/room-lock.ts";
 import { getRoom } from "../storage/rooms/rooms.ts";
-import { findTxn, insertTxn, type TxnScope } from "../storage/rooms/txn-ids.ts";
+import type { TxnScope } from "../storage/rooms/txn-ids.ts";
 import type { EventDraft } from "./build-event.ts";
 import { buildCheckedEvent } from "./check-event.ts";
-import { persistEvent } from "./persist-event.ts";
+import { persistEvent, type PersistOutcome } from "./persist-event.ts";
 import { withRoomWrite } from "./room-write.ts";
 import { computeStateBefore, type StateBefore } from "./state-before.ts";
+import { RoomWriteCache, type CachedRoom } from "./write-cache.ts";
 
 /** Prev events per new event: enough to merge forks quickly, few enough to keep events small. */
 export const MAX_PREV_EVENTS = 10;
@@ -58,20 +59,30 @@ export interface SendResult {
   created: boolean;
 }
 
+async function roomVersionOf(tx: Db, roomId: string): Promise<RoomVersion> {
+  const room = await getRoom(tx, roomId);
+  if (!room) throw notFound("Unknown room");
+  const version = getRoomVersion(room.roomVersion);
+  if (!version) throw new Error(`room ${roomId} has unknown version ${room.roomVersion}`);
+  return version;
+}
+
+/**
+ * The view plus the state entries it read. `cached` must already be checked against `extremityIds`;
+ * its entries then describe this very state (the current state), so they seed the view's.
+ */
 async function loadView(
   tx: Db,
   roomId: string,
   sender: string,
   prevIds: string[],
   extremityIds: string[],
-): Promise<RoomView> {
-  const room = await getRoom(tx, roomId);
-  if (!room) throw notFound("Unknown room");
-  const version = getRoomVersion(room.roomVersion);
-  if (!version) throw new Error(`room ${roomId} has unknown version ${room.roomVersion}`);
-  const state = await computeStateBefore(tx, roomId, version, prevIds, extremityIds);
+  cached: CachedRoom | undefined,
+): Promise<{ view: RoomView; entries: Map<StateTupleKey, IdentifiedPdu | null> }> {
+  const version = cached?.version ?? (await roomVersionOf(tx, roomId));
+  const state = await computeStateBefore(tx, roomId, version, prevIds, extremityIds, cached?.prevEvents);
   // The state cannot change while the room is locked, so each entry is read at most once.
-  const cache = new Map<StateTupleKey, IdentifiedPdu | null>();
+  const cache = cached && state.isCurrent ? cached.state : new Map<StateTupleKey, IdentifiedPdu | null>();
   const stateEvents = async (keys: readonly StateTupleKey[]): Promise<Map<StateTupleKey, IdentifiedPdu>> => {
     const missing = keys.filter((k) => !cache.has(k));
     if (missing.length > 0) {
@@ -93,7 +104,7 @@ async function loadView(
   const common = [CREATE_KEY, POWER_LEVELS_KEY, JOIN_RULES_KEY, stateTupleKey("m.room.member", sender)];
   const createEvent = (await stateEvents(common)).get(CREATE_KEY);
   if (!createEvent) throw new Error(`room ${roomId} has no create event in its state`);
-  return {
+  const view: RoomView = {
     roomId,
     version,
     createEvent,
@@ -104,6 +115,50 @@ async function loadView(
     stateEvent: async (type, stateKey) =>
       (await stateEvents([stateTupleKey(type, stateKey)])).get(stateTupleKey(type, stateKey)),
   };
+  return { view, entries: cache };
+}
+
+/** The cache entry for the room as the view saw it (nothing written), when that is current state. */
+function unchanged(
+  view: RoomView,
+  extremities: readonly string[],
+  entries: Map<StateTupleKey, IdentifiedPdu | null>,
+): CachedRoom | undefined {
+  if (!view.state.isCurrent) return undefined;
+  return { version: view.version, extremities, prevEvents: view.state.prevEvents, state: entries };
+}
+
+/**
+ * The cache entry after storing `event` on the view, in the usual case only: built on current state
+ * and now the single extremity, so current state changed at the event's own key at most. Redactions
+ * drop the entry, because they rewrite stored events (possibly ones it holds).
+ */
+function afterWrite(
+  view: RoomView,
+  event: IdentifiedPdu,
+  outcome: PersistOutcome,
+  entries: Map<StateTupleKey, IdentifiedPdu | null>,
+): CachedRoom | undefined {
+  if (!view.state.isCurrent || event.type === "m.room.redaction" || outcome.redacted !== undefined) {
+    return undefined;
+  }
+  const extremities = outcome.extremities;
+  if (extremities?.length !== 1 || extremities[0] !== event.event_id) return undefined;
+  const changes = outcome.stateChanges ?? new Map<StateTupleKey, string | null>();
+  for (const [key, id] of changes) {
+    if (id !== event.event_id) return undefined;
+    entries.set(key, outcome.stored.pdu);
+  }
+  return {
+    version: view.version,
+    extremities,
+    prevEvents: new Map([[event.event_id, outcome.stored]]),
+    state: entries,
+  };
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function sameContent(a: IdentifiedPdu, draft: EventDraft, sender: string): boolean {
@@ -124,32 +179,48 @@ function sameContent(a: IdentifiedPdu, draft: EventDraft, sender: string): boole
  * commit. Idempotent per client transaction id.
  */
 export async function sendLocalEvent(ctx: HearthContext, req: SendRequest): Promise<SendResult> {
-  return withRoomWrite<SendResult>(ctx, req.roomId, async (tx, position) => {
+  return withRoomWrite<SendResult>(ctx, req.roomId, async (tx, position, entry) => {
+    const snapshot = await readWriteSnapshot(
+      tx,
+      req.roomId,
+      req.txn?.scope,
+      entry ? RoomWriteCache.watchedIds(entry) : [],
+    );
+    const { extremities } = snapshot;
+    // Another process may have written the room (or redacted what the entry holds) since.
+    const cached =
+      entry && !snapshot.watchedRedacted && sameList(entry.extremities, extremities) ? entry : undefined;
     if (req.txn) {
-      const existing = await findTxn(tx, req.txn.scope);
+      const existing = snapshot.txn;
       if (existing) {
         // A retransmission has the same body. A different body under a used id is a client reusing
         // ids: answering with the old event would silently drop the new message, so refuse it.
         if (!existing.requestHash.equals(req.txn.requestHash)) {
           throw invalidParam("This transaction id was already used with a different request body");
         }
-        return { value: { eventId: existing.eventId, created: false } };
+        return { value: { eventId: existing.eventId, created: false }, cache: cached };
       }
     }
-    const extremities = (await getForwardExtremities(tx, req.roomId)).map((e) => e.eventId);
     const prevIds = extremities.slice(0, MAX_PREV_EVENTS);
-    const view = await loadView(tx, req.roomId, req.sender, prevIds, extremities);
+    const { view, entries } = await loadView(tx, req.roomId, req.sender, prevIds, extremities, cached);
 
     let draft = req.draft;
     const prepared = await req.prepare?.(view);
-    if (prepared && "existingEventId" in prepared)
-      return { value: { eventId: prepared.existingEventId, created: false } };
+    if (prepared && "existingEventId" in prepared) {
+      return {
+        value: { eventId: prepared.existingEventId, created: false },
+        cache: unchanged(view, extremities, entries),
+      };
+    }
     if (prepared) draft = prepared.draft;
 
     if (req.dedupeState && draft.stateKey !== undefined) {
       const current = await view.stateEvent(draft.type, draft.stateKey);
       if (current && sameContent(current, draft, req.sender)) {
-        return { value: { eventId: current.event_id, created: false } };
+        return {
+          value: { eventId: current.event_id, created: false },
+          cache: unchanged(view, extremities, entries),
+        };
       }
     }
 
@@ -191,10 +262,14 @@ export async function sendLocalEvent(ctx: HearthContext, req: SendRequest): Prom
       streamOrdering: position,
       extremities,
       fresh: true,
+      txn: req.txn,
       now: ctx.clock(),
     });
-    if (req.txn) await insertTxn(tx, req.txn.scope, event.event_id, req.txn.requestHash, ctx.clock());
     const userIds = new Set([req.sender, ...outcome.membershipUsers]);
-    return { value: { eventId: event.event_id, created: true }, notify: { userIds: [...userIds] } };
+    return {
+      value: { eventId: event.event_id, created: true },
+      notify: { userIds: [...userIds] },
+      cache: afterWrite(view, event, outcome, entries),
+    };
   });
 }

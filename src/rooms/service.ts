@@ -2,6 +2,7 @@ import type { HearthConfig } from "../config/schema.ts";
 import { TokenBucketLimiter } from "../util/token-bucket.ts";
 import { CommitNotifications } from "./commit-notifications.ts";
 import { KeyedMutex } from "./keyed-mutex.ts";
+import { RoomWriteCache } from "./write-cache.ts";
 
 /** A user's global profile, as member events carry it. */
 export interface MemberProfile {
@@ -21,6 +22,8 @@ export interface RoomService {
   readonly messageLimiter: TokenBucketLimiter;
   /** Where join and invite events get the user's displayname and avatar from. */
   readonly profiles: ProfileLookup;
+  /** What the last local write learnt about each room, so the next one need not read it again. */
+  readonly writeCache: RoomWriteCache;
 }
 
 export function createRoomService(opts: {
@@ -34,5 +37,6 @@ export function createRoomService(opts: {
     commits: new CommitNotifications(),
     messageLimiter: new TokenBucketLimiter(opts.config.rate_limits.messages, opts.clock),
     profiles: opts.profiles ?? (async () => ({})),
+    writeCache: new RoomWriteCache(),
   };
 }

@@ -55,7 +55,7 @@ function fromMap(
 /**
  * The state before an event citing `prevIds`, given the room's forward extremities. Throws
  * `MissingPrevStateError` when a prev event is unknown or has no state (an outlier): the caller must
- * fetch that state first (federation).
+ * fetch that state first (federation). `known` may hold the prev events already (the write cache).
  */
 export async function computeStateBefore(
   db: Db,
@@ -63,13 +63,17 @@ export async function computeStateBefore(
   version: RoomVersion,
   prevIds: readonly string[],
   extremityIds: readonly string[],
+  known?: ReadonlyMap<string, StoredEvent>,
 ): Promise<StateBefore> {
   const isCurrent = extremityIds.length > 0 && sameSet(prevIds, extremityIds);
   if (prevIds.length === 0) {
     return fromMap(new Map(), { isCurrent: extremityIds.length === 0, prevEvents: new Map() });
   }
 
-  const prevs = await getEvents(db, prevIds);
+  const prevs =
+    known && prevIds.every((id) => known.has(id))
+      ? new Map(prevIds.map((id) => [id, known.get(id)!]))
+      : await getEvents(db, prevIds);
   const groups: number[] = [];
   for (const id of prevIds) {
     const group = prevs.get(id)?.stateGroupAfter;

@@ -22,10 +22,15 @@ export interface StoredEvent {
 
 const num = (v: string | null): number | null => (v === null ? null : Number(v));
 
+/** A PDU as stored (canonical JSON text) parsed the way every read parses it, with its event id. */
+export function parseStoredPdu(eventId: string, text: string): IdentifiedPdu {
+  const parsed = parseJson(text);
+  if (!isJsonObject(parsed)) throw new Error(`stored PDU of ${eventId} is not an object`);
+  return { ...parsed, event_id: eventId } as IdentifiedPdu;
+}
+
 export function storedEventFromRow(row: Selectable<EventsTable>): StoredEvent {
-  const parsed = parseJson(row.pdu);
-  if (!isJsonObject(parsed)) throw new Error(`stored PDU of ${row.event_id} is not an object`);
-  const pdu = { ...parsed, event_id: row.event_id } as IdentifiedPdu;
+  const pdu = parseStoredPdu(row.event_id, row.pdu);
   return {
     eventId: row.event_id,
     roomId: row.room_id,

@@ -1,4 +1,3 @@
-import { sql } from "kysely";
 import type { Db } from "../database.ts";
 
 export interface Extremity {
@@ -22,23 +21,6 @@ export async function getForwardExtremities(db: Db, roomId: string): Promise<Ext
     depth: Number(r.topological_ordering),
     streamOrdering: r.stream_ordering === null ? null : Number(r.stream_ordering),
   }));
-}
-
-/** The new event replaces the extremities it cites (those that are extremities at all); one statement. */
-export async function replaceForwardExtremities(
-  tx: Db,
-  roomId: string,
-  cited: readonly string[],
-  added: string | undefined,
-): Promise<void> {
-  await sql`
-    WITH removed AS (
-      DELETE FROM forward_extremities WHERE room_id = ${roomId} AND event_id = ANY(${[...cited]}::text[])
-    )
-    INSERT INTO forward_extremities (room_id, event_id)
-    SELECT ${roomId}, e FROM unnest(${added === undefined ? [] : [added]}::text[]) AS e
-    ON CONFLICT (room_id, event_id) DO NOTHING
-  `.execute(tx);
 }
 
 /** Whether a stored event already cites `eventId` as a prev event (then it is no extremity). */

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { Db } from "../database.ts";
+import type { TxnScope } from "./txn-ids.ts";
 
 /**
  * Takes the room's write lock for the rest of the transaction. Processes sharing the database each
@@ -8,4 +9,59 @@ import type { Db } from "../database.ts";
  */
 export async function lockRoomForWrite(tx: Db, roomId: string): Promise<void> {
   await sql`SELECT pg_advisory_xact_lock(hashtext(${roomId}))`.execute(tx);
+}
+
+/** What a local writer must read first under the room lock, read in one round trip. */
+export interface WriteSnapshot {
+  /** The room's forward extremities, deepest (then most recent) first. */
+  extremities: string[];
+  /** The event an earlier request with the same transaction id created. */
+  txn: { eventId: string; requestHash: Buffer } | undefined;
+  /** Whether any of the `watched` events has been redacted (their stored PDU changed). */
+  watchedRedacted: boolean;
+}
+
+/**
+ * Reads the forward extremities, the client transaction and whether cached events were redacted.
+ * Must run after `lockRoomForWrite`, in a statement of its own: in READ COMMITTED a statement's snapshot
+ * is taken when it starts, so a read in the locking statement could miss a write committed while it
+ * waited for the lock.
+ */
+export async function readWriteSnapshot(
+  tx: Db,
+  roomId: string,
+  txn: TxnScope | undefined,
+  watched: readonly string[],
+): Promise<WriteSnapshot> {
+  const result = await sql<{
+    extremities: string[];
+    watched_redacted: boolean;
+    txn_event_id: string | null;
+    txn_request_hash: Buffer | null;
+  }>`
+    SELECT
+      ARRAY(
+        SELECT f.event_id FROM forward_extremities f JOIN events e ON e.event_id = f.event_id
+        WHERE f.room_id = ${roomId}
+        ORDER BY e.topological_ordering DESC, e.stream_ordering DESC
+      ) AS extremities,
+      EXISTS (
+        SELECT 1 FROM events WHERE event_id = ANY(${[...watched]}::text[]) AND redacted_by IS NOT NULL
+      ) AS watched_redacted,
+      t.event_id AS txn_event_id,
+      t.request_hash AS txn_request_hash
+    FROM (SELECT 1) AS one
+    LEFT JOIN event_txn_ids t
+      ON t.user_id = ${txn?.userId ?? null} AND t.device_id = ${txn?.deviceId ?? null}
+      AND t.endpoint = ${txn?.endpoint ?? null} AND t.txn_id = ${txn?.txnId ?? null}
+  `.execute(tx);
+  const row = result.rows[0]!;
+  return {
+    extremities: row.extremities,
+    watchedRedacted: row.watched_redacted,
+    txn:
+      row.txn_event_id === null || row.txn_request_hash === null
+        ? undefined
+        : { eventId: row.txn_event_id, requestHash: row.txn_request_hash },
+  };
 }
