@@ -1,6 +1,6 @@
 import type { HearthContext } from "../context.ts";
 import type { Db } from "../storage/database.ts";
-import { lockRoomForWrite } from "../storage/rooms/room-lock.ts";
+import { beginRoomWrite, commitRoomWrite, rollbackRoomWrite } from "../storage/rooms/room-lock.ts";
 import type { CachedRoom } from "./write-cache.ts";
 
 export interface WriteResult<T> {
@@ -29,9 +29,19 @@ export async function withRoomWrite<T>(
     const position = ctx.streams.events.allocate();
     const cached = ctx.rooms.writeCache.take(roomId);
     try {
-      const result = await ctx.db.transaction().execute(async (tx) => {
-        await lockRoomForWrite(tx, roomId);
-        return fn(tx, position, cached);
+      // A transaction by hand rather than db.transaction(): BEGIN then shares a round trip with the lock.
+      const result = await ctx.db.connection().execute(async (conn) => {
+        let out: WriteResult<T>;
+        try {
+          await beginRoomWrite(conn, roomId);
+          out = await fn(conn, position, cached);
+        } catch (e) {
+          // Also after a failed lock statement: BEGIN ran, and the connection goes back to the pool.
+          await rollbackRoomWrite(conn);
+          throw e;
+        }
+        await commitRoomWrite(conn);
+        return out;
       });
       if (result.cache) ctx.rooms.writeCache.put(roomId, result.cache);
       if (result.notify) ctx.rooms.commits.committed(position, [roomId], result.notify.userIds);

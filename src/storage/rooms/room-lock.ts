@@ -1,14 +1,33 @@
+import { createHash } from "node:crypto";
 import { sql } from "kysely";
 import type { Db } from "../database.ts";
 import type { TxnScope } from "./txn-ids.ts";
 
 /**
- * Takes the room's write lock for the rest of the transaction. Processes sharing the database each
- * serialise their own writers in memory; this is what serialises them against each other. hashtext
- * collisions only make two rooms wait for each other, never break correctness.
+ * The room's advisory lock key: 64 bits of SHA-256 of the room id, computed here so that it can be
+ * written into the statement as a plain integer (see `beginRoomWrite`). Collisions only make two rooms
+ * wait for each other, never break correctness.
  */
-export async function lockRoomForWrite(tx: Db, roomId: string): Promise<void> {
-  await sql`SELECT pg_advisory_xact_lock(hashtext(${roomId}))`.execute(tx);
+function roomLockKey(roomId: string): bigint {
+  return createHash("sha256").update(roomId).digest().readBigInt64BE(0);
+}
+
+/**
+ * Opens the write transaction on `conn` (a single pooled connection) and takes the room's write lock
+ * for the rest of it, in one round trip: both statements go in one simple-protocol query, which is why
+ * the key is an integer literal and never text. Processes sharing the database each serialise their
+ * own writers in memory; this lock is what serialises them against each other.
+ */
+export async function beginRoomWrite(conn: Db, roomId: string): Promise<void> {
+  await sql.raw(`BEGIN; SELECT pg_advisory_xact_lock(${roomLockKey(roomId).toString()})`).execute(conn);
+}
+
+export async function commitRoomWrite(conn: Db): Promise<void> {
+  await sql.raw("COMMIT").execute(conn);
+}
+
+export async function rollbackRoomWrite(conn: Db): Promise<void> {
+  await sql.raw("ROLLBACK").execute(conn);
 }
 
 /** What a local writer must read first under the room lock, read in one round trip. */
@@ -23,7 +42,7 @@ export interface WriteSnapshot {
 
 /**
  * Reads the forward extremities, the client transaction and whether cached events were redacted.
- * Must run after `lockRoomForWrite`, in a statement of its own: in READ COMMITTED a statement's snapshot
+ * Must run after `beginRoomWrite`, in a statement of its own: in READ COMMITTED a statement's snapshot
  * is taken when it starts, so a read in the locking statement could miss a write committed while it
  * waited for the lock.
  */
