@@ -5,15 +5,14 @@ import type { RoomVersion } from "../core/room-versions.ts";
 import { splitStateTupleKey, stateTupleKey, type StateTupleKey } from "../core/state-key.ts";
 import type { Db } from "../storage/database.ts";
 import { getCurrentStateIds } from "../storage/rooms/current-state.ts";
-import { applyCurrentStateChanges } from "../storage/rooms/current-state-writes.ts";
+import {
+  applyRoomStateChanges,
+  type CurrentMembershipRow,
+  type MembershipHistoryRow,
+} from "../storage/rooms/current-state-writes.ts";
 import { insertEvent } from "../storage/rooms/event-writes.ts";
 import { getEvents, parseStoredPdu, type StoredEvent } from "../storage/rooms/events.ts";
 import { getForwardExtremities, hasSuccessor } from "../storage/rooms/forward-extremities.ts";
-import {
-  deleteCurrentMembership,
-  insertRoomMembership,
-  setCurrentMembership,
-} from "../storage/rooms/membership-writes.ts";
 import { loadStateGroup } from "../storage/rooms/state-groups.ts";
 import type { TxnScope } from "../storage/rooms/txn-ids.ts";
 import { applyRedactions } from "./apply-redactions.ts";
@@ -44,6 +43,8 @@ export interface PersistInput {
   fresh?: boolean;
   /** The client transaction that sent it, recorded with the event. */
   txn?: { scope: TxnScope; requestHash: Buffer };
+  /** Delta depths of state groups the caller knows (group id → depth), saving their look-up. */
+  stateGroupDepths?: ReadonlyMap<number, number>;
   now: number;
 }
 
@@ -60,6 +61,8 @@ export interface PersistOutcome {
   extremities?: string[];
   /** The current state changes it caused (undefined as for `extremities`). */
   stateChanges?: ReadonlyMap<StateTupleKey, string | null>;
+  /** Delta depth of `stateGroupAfter`, when known without a look-up. */
+  stateGroupAfterDepth?: number;
 }
 
 /** A string for an indexed text column; NUL (valid JSON, invalid PostgreSQL text) is not indexed. */
@@ -97,10 +100,13 @@ export async function persistEvent(tx: Db, input: PersistInput): Promise<Persist
 
   let groupBefore: number | null = null;
   let groupAfter: number | null = null;
+  // Delta depths known here: the caller's, plus any group this call writes.
+  const depths = new Map(input.stateGroupDepths ?? []);
   if (before !== undefined) {
-    groupBefore =
-      before.groupId ??
-      (await writeStateGroup(
+    if (before.groupId !== undefined) {
+      groupBefore = before.groupId;
+    } else {
+      const written = await writeStateGroup(
         tx,
         roomId,
         before.deltaBase,
@@ -108,15 +114,29 @@ export async function persistEvent(tx: Db, input: PersistInput): Promise<Persist
           ? await before.full()
           : diffStates(await loadStateGroup(tx, before.deltaBase), await before.full()),
         () => before.full(),
-      ));
-    groupAfter =
-      key === undefined || rejected
-        ? groupBefore
-        : await writeStateGroup(tx, roomId, groupBefore, new Map([[key, event.event_id]]), async () => {
-            const state = await before.full();
-            state.set(key, event.event_id);
-            return state;
-          });
+        depths,
+      );
+      groupBefore = written.id;
+      depths.set(written.id, written.depth);
+    }
+    if (key === undefined || rejected) {
+      groupAfter = groupBefore;
+    } else {
+      const written = await writeStateGroup(
+        tx,
+        roomId,
+        groupBefore,
+        new Map([[key, event.event_id]]),
+        async () => {
+          const state = await before.full();
+          state.set(key, event.event_id);
+          return state;
+        },
+        depths,
+      );
+      groupAfter = written.id;
+      depths.set(written.id, written.depth);
+    }
   }
 
   const relation = relationOf(event);
@@ -173,6 +193,7 @@ export async function persistEvent(tx: Db, input: PersistInput): Promise<Persist
       stateGroupAfter: groupAfter,
     },
   };
+  if (groupAfter !== null) outcome.stateGroupAfterDepth = depths.get(groupAfter);
   if (outlier || rejected) return outcome;
 
   if (!softFailed) {
@@ -182,34 +203,27 @@ export async function persistEvent(tx: Db, input: PersistInput): Promise<Persist
     const changes = await updateCurrentState(tx, input, newExtremities, isExtremity, key);
     outcome.extremities = newExtremities;
     outcome.stateChanges = changes;
-    outcome.membershipUsers = await updateCurrentMemberships(
-      tx,
-      roomId,
-      event,
-      input.streamOrdering,
-      changes,
-    );
-    if (
-      event.type === "m.room.member" &&
-      stateKey !== undefined &&
-      typeof event.content.membership === "string"
-    ) {
-      await insertRoomMembership(tx, {
-        eventId: event.event_id,
-        roomId,
-        userId: stateKey,
-        sender: event.sender,
-        membership: event.content.membership,
-        streamOrdering: input.streamOrdering,
-      });
-    }
+    const memberships = await currentMembershipChanges(tx, event, input.streamOrdering, changes);
+    const history: MembershipHistoryRow | undefined =
+      event.type === "m.room.member" && stateKey !== undefined && typeof event.content.membership === "string"
+        ? {
+            eventId: event.event_id,
+            userId: stateKey,
+            sender: event.sender,
+            membership: event.content.membership,
+            streamOrdering: input.streamOrdering,
+          }
+        : undefined;
+    await applyRoomStateChanges(tx, roomId, changes, memberships, history);
+    outcome.membershipUsers = memberships.users;
   }
   outcome.redacted = await applyRedactions(tx, version, event, { targetedBefore: !input.fresh });
   return outcome;
 }
 
 /**
- * Brings current state to the state after the new forward extremities. The usual local case (built on
+ * The changes bringing current state to the state after the new forward extremities (the caller
+ * applies them with the memberships they imply). The usual local case (built on
  * all extremities, which were one) changes only the event's own key; otherwise current state is
  * recomputed, resolving when several extremities remain.
  */
@@ -234,7 +248,6 @@ async function updateCurrentState(
       : await resolveStoredStates(tx, version, sets.slice(1));
     changes = diffStates(await getCurrentStateIds(tx, roomId), target);
   }
-  await applyCurrentStateChanges(tx, roomId, changes);
   return changes;
 }
 
@@ -248,38 +261,31 @@ async function statesAfter(tx: Db, eventIds: readonly string[]): Promise<Map<Sta
   return out;
 }
 
-/** Mirrors member entries of the current-state changes into current_memberships. */
-async function updateCurrentMemberships(
+/** The current_memberships rows the member entries of the current-state changes imply. */
+async function currentMembershipChanges(
   tx: Db,
-  roomId: string,
   event: IdentifiedPdu,
   streamOrdering: number | null,
   changes: ReadonlyMap<StateTupleKey, string | null>,
-): Promise<string[]> {
+): Promise<{ set: CurrentMembershipRow[]; removed: string[]; users: string[] }> {
+  const out = { set: [] as CurrentMembershipRow[], removed: [] as string[], users: [] as string[] };
   const memberChanges = [...changes].filter(([k]) => splitStateTupleKey(k)[0] === "m.room.member");
-  if (memberChanges.length === 0) return [];
+  if (memberChanges.length === 0) return out;
   const others = memberChanges
     .map(([, id]) => id)
     .filter((id): id is string => id !== null && id !== event.event_id);
   const loaded = await getEvents(tx, others);
-  const users: string[] = [];
   for (const [k, id] of memberChanges) {
     const userId = splitStateTupleKey(k)[1];
-    users.push(userId);
+    out.users.push(userId);
     if (id === null) {
-      await deleteCurrentMembership(tx, roomId, userId);
+      out.removed.push(userId);
       continue;
     }
     const member = id === event.event_id ? { pdu: event, streamOrdering } : loaded.get(id);
     const membership = member?.pdu.content.membership;
     if (!member || typeof membership !== "string") continue;
-    await setCurrentMembership(tx, {
-      roomId,
-      userId,
-      membership,
-      eventId: id,
-      streamOrdering: member.streamOrdering,
-    });
+    out.set.push({ userId, membership, eventId: id, streamOrdering: member.streamOrdering });
   }
-  return users;
+  return out;
 }

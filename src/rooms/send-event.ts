@@ -123,9 +123,16 @@ function unchanged(
   view: RoomView,
   extremities: readonly string[],
   entries: Map<StateTupleKey, IdentifiedPdu | null>,
+  depths: ReadonlyMap<number, number>,
 ): CachedRoom | undefined {
   if (!view.state.isCurrent) return undefined;
-  return { version: view.version, extremities, prevEvents: view.state.prevEvents, state: entries };
+  return {
+    version: view.version,
+    extremities,
+    prevEvents: view.state.prevEvents,
+    state: entries,
+    stateGroupDepths: depths,
+  };
 }
 
 /**
@@ -154,6 +161,10 @@ function afterWrite(
     extremities,
     prevEvents: new Map([[event.event_id, outcome.stored]]),
     state: entries,
+    stateGroupDepths:
+      outcome.stateGroupAfter === null || outcome.stateGroupAfterDepth === undefined
+        ? new Map()
+        : new Map([[outcome.stateGroupAfter, outcome.stateGroupAfterDepth]]),
   };
 }
 
@@ -203,13 +214,14 @@ export async function sendLocalEvent(ctx: HearthContext, req: SendRequest): Prom
     }
     const prevIds = extremities.slice(0, MAX_PREV_EVENTS);
     const { view, entries } = await loadView(tx, req.roomId, req.sender, prevIds, extremities, cached);
+    const depths = cached?.stateGroupDepths ?? new Map<number, number>();
 
     let draft = req.draft;
     const prepared = await req.prepare?.(view);
     if (prepared && "existingEventId" in prepared) {
       return {
         value: { eventId: prepared.existingEventId, created: false },
-        cache: unchanged(view, extremities, entries),
+        cache: unchanged(view, extremities, entries, depths),
       };
     }
     if (prepared) draft = prepared.draft;
@@ -219,7 +231,7 @@ export async function sendLocalEvent(ctx: HearthContext, req: SendRequest): Prom
       if (current && sameContent(current, draft, req.sender)) {
         return {
           value: { eventId: current.event_id, created: false },
-          cache: unchanged(view, extremities, entries),
+          cache: unchanged(view, extremities, entries, depths),
         };
       }
     }
@@ -263,6 +275,7 @@ export async function sendLocalEvent(ctx: HearthContext, req: SendRequest): Prom
       extremities,
       fresh: true,
       txn: req.txn,
+      stateGroupDepths: depths,
       now: ctx.clock(),
     });
     const userIds = new Set([req.sender, ...outcome.membershipUsers]);

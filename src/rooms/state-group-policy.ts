@@ -11,7 +11,8 @@ export const MAX_DELTA_DEPTH = 50;
 /**
  * Writes the state `base + changes` as a new group: a delta on `base` while the chain is short, a
  * full snapshot (from `fullState`, called only then) once it would pass MAX_DELTA_DEPTH, or when
- * there is no base.
+ * there is no base. `knownDepths` holds delta depths the caller already knows (group id → depth), so
+ * the base's need not be read. Returns the new group's id and delta depth.
  */
 export async function writeStateGroup(
   tx: Db,
@@ -19,15 +20,18 @@ export async function writeStateGroup(
   base: number | undefined,
   changes: ReadonlyMap<StateTupleKey, string | null>,
   fullState: () => Promise<Map<StateTupleKey, string>>,
-): Promise<number> {
+  knownDepths?: ReadonlyMap<number, number>,
+): Promise<{ id: number; depth: number }> {
   if (base !== undefined) {
-    const depth = (await stateGroupDeltaDepth(tx, base)) + 1;
+    const depth = (knownDepths?.get(base) ?? (await stateGroupDeltaDepth(tx, base))) + 1;
     if (depth <= MAX_DELTA_DEPTH) {
-      return insertStateGroup(tx, { roomId, prevGroup: base, deltaDepth: depth, entries: changes });
+      const id = await insertStateGroup(tx, { roomId, prevGroup: base, deltaDepth: depth, entries: changes });
+      return { id, depth };
     }
   }
   const state = await fullState();
-  return insertStateGroup(tx, { roomId, prevGroup: null, deltaDepth: 0, entries: state });
+  const id = await insertStateGroup(tx, { roomId, prevGroup: null, deltaDepth: 0, entries: state });
+  return { id, depth: 0 };
 }
 
 /** The changes turning `from` into `to` (null removes an entry). */

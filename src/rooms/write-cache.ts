@@ -17,6 +17,8 @@ export interface CachedRoom {
   readonly prevEvents: ReadonlyMap<string, StoredEvent>;
   /** Current state entries; the map is owned by whoever took the entry. */
   readonly state: Map<StateTupleKey, IdentifiedPdu | null>;
+  /** Delta depths of the extremities' state groups, where known (group id → depth). */
+  readonly stateGroupDepths: ReadonlyMap<number, number>;
 }
 
 /** Rooms beyond this many are forgotten, least recently written first. */

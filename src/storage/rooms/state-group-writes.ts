@@ -1,9 +1,11 @@
+import { sql } from "kysely";
 import { splitStateTupleKey, type StateTupleKey } from "../../core/state-key.ts";
 import type { Db } from "../database.ts";
 
 /**
  * Writes an immutable state group: `entries` are the full state when `prevGroup` is null, otherwise
- * the changes relative to it (a null event id removes an entry). Returns the new group id.
+ * the changes relative to it (a null event id removes an entry). Returns the new group id. One
+ * statement whatever the size: the entries travel as three array parameters, not one parameter each.
  */
 export async function insertStateGroup(
   tx: Db,
@@ -14,25 +16,27 @@ export async function insertStateGroup(
     entries: ReadonlyMap<StateTupleKey, string | null>;
   },
 ): Promise<number> {
-  const row = await tx
-    .insertInto("state_groups")
-    .values({ room_id: group.roomId, prev_group: group.prevGroup, delta_depth: group.deltaDepth })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  const id = Number(row.id);
-  const values = [...group.entries].map(([key, eventId]) => {
+  const types: string[] = [];
+  const stateKeys: string[] = [];
+  const eventIds: (string | null)[] = [];
+  for (const [key, eventId] of group.entries) {
     const [type, stateKey] = splitStateTupleKey(key);
-    return { state_group: id, type, state_key: stateKey, event_id: eventId };
-  });
-  // A full snapshot of a large room is thousands of rows; keep each statement well under pg's
-  // 65535-parameter limit.
-  for (let i = 0; i < values.length; i += 5000) {
-    await tx
-      .insertInto("state_group_entries")
-      .values(values.slice(i, i + 5000))
-      .execute();
+    types.push(type);
+    stateKeys.push(stateKey);
+    eventIds.push(eventId);
   }
-  return id;
+  const result = await sql<{ id: string }>`
+    WITH g AS (
+      INSERT INTO state_groups (room_id, prev_group, delta_depth)
+      VALUES (${group.roomId}, ${group.prevGroup}, ${group.deltaDepth})
+      RETURNING id
+    ), entries AS (
+      INSERT INTO state_group_entries (state_group, type, state_key, event_id)
+      SELECT g.id, x.t, x.k, x.e FROM g, unnest(${types}::text[], ${stateKeys}::text[], ${eventIds}::text[]) AS x(t, k, e)
+    )
+    SELECT id FROM g
+  `.execute(tx);
+  return Number(result.rows[0]!.id);
 }
 
 /** How many deltas separate the group from its full snapshot. */
