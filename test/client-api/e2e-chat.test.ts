@@ -19,6 +19,7 @@ import {
   RoomMemberEvent,
   type MatrixClient,
   type MatrixEvent,
+  TimelineWindow,
   type Room,
 } from "matrix-js-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -33,6 +34,7 @@ let baseUrl: string;
 let alice: MatrixClient;
 let bob: MatrixClient;
 let carol: MatrixClient;
+let bobLater: MatrixClient | undefined;
 
 /** Starts (or restarts) a client's sync loop with the suite's filter: full member lists, short timelines. */
 function sync(client: MatrixClient): Promise<void> {
@@ -64,14 +66,20 @@ async function registerAndLogIn(localpart: string): Promise<MatrixClient> {
   });
   expect(registered.user_id).toBe(`@${localpart}:hearth.test`);
 
-  const login = await anonymous.loginRequest({
+  const client = await logIn(localpart);
+  expect(client.getUserId()).toBe(registered.user_id);
+  expect(client.getDeviceId()).not.toBe(registered.device_id);
+  return client;
+}
+
+/** Logs in with the password `registerAndLogIn` chose, as a new device with its own client. */
+async function logIn(localpart: string, opts: { timelineSupport?: boolean } = {}): Promise<MatrixClient> {
+  const login = await createClient({ baseUrl, logger: quietLogger }).loginRequest({
     type: "m.login.password",
     identifier: { type: "m.id.user", user: localpart },
-    password,
+    password: `${localpart}-password`,
     initial_device_display_name: `${localpart}'s e2e client`,
   });
-  expect(login.user_id).toBe(registered.user_id);
-  expect(login.device_id).not.toBe(registered.device_id);
   return createClient({
     baseUrl,
     accessToken: login.access_token,
@@ -79,6 +87,7 @@ async function registerAndLogIn(localpart: string): Promise<MatrixClient> {
     deviceId: login.device_id,
     store: new ResumableStore(),
     logger: quietLogger,
+    timelineSupport: opts.timelineSupport,
   });
 }
 
@@ -144,7 +153,7 @@ beforeAll(async () => {
   baseUrl = listener.url.replace(/\/$/, "");
 });
 afterAll(async () => {
-  for (const c of [alice, bob, carol]) c?.stopClient();
+  for (const c of [alice, bob, carol, bobLater]) c?.stopClient();
   await hs?.destroy();
 });
 
@@ -155,6 +164,8 @@ describe("three matrix-js-sdk clients chatting through Hearth", () => {
   let privateRoom: string;
   let trustedRoom: string;
   let publicRoom: string;
+  /** The messages sent while carol's client was stopped, oldest first. */
+  const gap: string[] = [];
 
   it("register, log in and start their sync loops", async () => {
     alice = await registerAndLogIn("alice");
@@ -294,6 +305,9 @@ describe("three matrix-js-sdk clients chatting through Hearth", () => {
       });
       expect(original.getContent().body).toBe("hello, world");
     }
+    // The server bundles the edit with the original (spec: server-side aggregation of m.replace).
+    const bundled = await carol.fetchRoomEvent(publicRoom, hello);
+    expect(bundled.unsigned?.["m.relations"]?.[RelationType.Replace]).toMatchObject({ event_id: edit });
 
     // Reaction: aggregated on the other clients and by the server.
     const { event_id: reaction } = await carol.sendEvent(publicRoom, EventType.Reaction, {
@@ -387,7 +401,7 @@ describe("three matrix-js-sdk clients chatting through Hearth", () => {
 
     // A state change early in the gap: it falls outside the timeline the next sync returns, so it has to
     // arrive as state.
-    const sent: string[] = [];
+    const sent = gap;
     for (let i = 0; i < 3 * TIMELINE_LIMIT; i++) {
       sent.push((await alice.sendTextMessage(publicRoom, `gap ${i}`)).event_id);
       if (i === 1) await alice.setRoomTopic(publicRoom, "Changed in the gap");
@@ -421,11 +435,37 @@ describe("three matrix-js-sdk clients chatting through Hearth", () => {
     ).toEqual(sent);
   });
 
+  it("jump into the gap with /context on a fresh device and page out to both ends", async () => {
+    bobLater = await logIn("bob", { timelineSupport: true });
+    await sync(bobLater);
+    const room = roomOf(bobLater, publicRoom) as Room;
+    const target = gap[TIMELINE_LIMIT] as string;
+    expect(room.findEventById(target)).toBeUndefined();
+
+    const window = new TimelineWindow(bobLater, room.getUnfilteredTimelineSet());
+    await window.load(target, 3);
+    expect(window.getEvents().map((e) => e.getId())).toContain(target);
+    // Forwards until the window reaches the live timeline the initial sync made.
+    while (window.canPaginate(EventTimeline.FORWARDS)) {
+      expect(await window.paginate(EventTimeline.FORWARDS, TIMELINE_LIMIT)).toBe(true);
+    }
+    // Backwards until the message before the gap.
+    while (!window.getEvents().some((e) => e.getContent().body === "before the gap")) {
+      expect(await window.paginate(EventTimeline.BACKWARDS, TIMELINE_LIMIT)).toBe(true);
+    }
+    const ids = window.getEvents().map((e) => e.getId() as string);
+    expect(ids.filter((id) => gap.includes(id))).toEqual(gap);
+    expect(new Set(ids).size).toBe(ids.length);
+    // The window ends at the live end: the last event the initial sync returned.
+    expect(ids[ids.length - 1]).toBe(room.getLiveTimeline().getEvents().at(-1)?.getId());
+  });
+
   it("each client's synced room state matches the server's", async () => {
     const rooms = [privateRoom, trustedRoom, publicRoom];
     // A last message in every room: once a client has it, it has everything sent before.
     const marks = await Promise.all(rooms.map(async (r) => (await alice.sendTextMessage(r, "end")).event_id));
-    for (const client of [alice, bob, carol]) {
+    if (!bobLater) throw new Error("bob's second device never started");
+    for (const client of [alice, bob, carol, bobLater]) {
       for (const [i, roomId] of rooms.entries()) {
         if (roomOf(client, roomId)?.getMyMembership() !== "join") continue;
         await seesEvent(client, roomId, marks[i] as string);
