@@ -173,6 +173,20 @@ export function timelineWindow(
   };
 }
 
+/**
+ * The state a never-joined user's leave section carries. `state` (before the timeline) is empty. But
+ * `state_after` is the state at the timeline's end, so it includes the state the timeline changed, and
+ * the only piece of it this user may see is their own membership: without it, clients that take state
+ * from `state_after` alone (matrix-js-sdk) keep showing the rejected invite as pending.
+ */
+function ownMembershipAfter(req: SyncRequest, timeline: Timeline): RoomState {
+  const own = req.useStateAfter
+    ? timeline.events.findLast((ev) => ev.pdu.type === "m.room.member" && ev.pdu.state_key === req.userId)
+    : undefined;
+  if (!own) return { events: [], members: new Map() };
+  return { events: [own], members: new Map([[req.userId, own.eventId]]) };
+}
+
 /** `rooms.leave.{id}`: the timeline up to the leave (or ban), the state, and the room's account data. */
 export async function leftRoomSection(
   s: RoomSectionContext,
@@ -184,8 +198,9 @@ export async function leftRoomSection(
   // Someone who was only ever invited (or knocked) never had access to the room's state: rejecting
   // the invite must not reveal it. They get their own member events and nothing else.
   const everJoined = (await latestJoinStreams(ctx.db, req.userId, [plan.roomId])).has(plan.roomId);
-  const state: RoomState = everJoined
-    ? await roomState(ctx, s.groups, {
+  const state: RoomState = !everJoined
+    ? ownMembershipAfter(req, timeline)
+    : await roomState(ctx, s.groups, {
         roomId: plan.roomId,
         userId: req.userId,
         mode: plan.full ? "full" : "delta",
@@ -195,8 +210,7 @@ export async function leftRoomSection(
         stateAfter: req.useStateAfter,
         filter: req.filter.room.state,
         heroes: [],
-      })
-    : { events: [], members: new Map() };
+      });
   return {
     ...stateSection(s, state),
     timeline: timelineSection(s, timeline, plan.upTo),

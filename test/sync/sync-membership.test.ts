@@ -122,6 +122,23 @@ describe("invites", () => {
     expect(stateOf(left)).toEqual([]);
     expect(timelineOf(left).every((e) => e.state_key === bob.userId)).toBe(true);
   });
+
+  it("a rejected invite's state_after is the rejection alone (clients using it take membership from it)", async () => {
+    const alice = await user("alice");
+    const bob = await user("bob");
+    const roomId = await rooms.createRoom(alice, { name: "Secret" });
+    await invite(alice, roomId, bob.userId);
+    const start = await rooms.sync(bob, { use_state_after: "true" });
+    expect(roomSection(start, "invite", roomId)).toBeDefined();
+    await leave(bob, roomId);
+    const body = await rooms.sync(bob, { use_state_after: "true", since: start.next_batch as string });
+    const left = roomSection(body, "leave", roomId);
+    const rejection = timelineOf(left).at(-1);
+    expect(rejection).toMatchObject({ state_key: bob.userId, content: { membership: "leave" } });
+    expect(left?.state).toBeUndefined();
+    const after = (left?.state_after as { events: SyncEvent[] }).events;
+    expect(ids(after)).toEqual([rejection?.event_id]);
+  });
 });
 
 describe("knocks", () => {
