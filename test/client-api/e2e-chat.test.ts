@@ -278,6 +278,14 @@ describe("three matrix-js-sdk clients chatting through Hearth", () => {
     await until(carol, "being back", () => roomOf(carol, publicRoom)?.getMyMembership() === "join");
   });
 
+  it("reject an invite, seen by the invitee's own client", async () => {
+    const { room_id: roomId } = await alice.createRoom({ preset: Preset.PrivateChat, invite: [CAROL] });
+    await until(carol, "the invite", () => roomOf(carol, roomId)?.getMyMembership() === "invite");
+    await carol.leave(roomId);
+    await seesMembership(alice, roomId, CAROL, KnownMembership.Leave);
+    await until(carol, "her rejection", () => roomOf(carol, roomId)?.getMyMembership() === "leave");
+  });
+
   it("send text, replies, edits, reactions and redactions, rendered by the other clients", async () => {
     const { event_id: hello } = await bob.sendTextMessage(publicRoom, "hello");
     expect((await seesEvent(alice, publicRoom, hello)).getContent().body).toBe("hello");
