@@ -96,6 +96,9 @@ async function loadView(
     const out = new Map<StateTupleKey, IdentifiedPdu>();
     for (const k of keys) {
       const ev = cache.get(k);
+      // Re-inserted so the map's order is least recently used first (the write cache trims from there).
+      cache.delete(k);
+      cache.set(k, ev ?? null);
       if (ev) out.set(k, ev);
     }
     return out;

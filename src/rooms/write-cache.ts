@@ -15,7 +15,7 @@ export interface CachedRoom {
   /** Deepest (then most recent) first, as `readWriteSnapshot` returns them. */
   readonly extremities: readonly string[];
   readonly prevEvents: ReadonlyMap<string, StoredEvent>;
-  /** Current state entries; the map is owned by whoever took the entry. */
+  /** Current state entries, least recently used first; the map is owned by whoever took the entry. */
   readonly state: Map<StateTupleKey, IdentifiedPdu | null>;
   /** Delta depths of the extremities' state groups, where known (group id → depth). */
   readonly stateGroupDepths: ReadonlyMap<number, number>;
@@ -23,6 +23,12 @@ export interface CachedRoom {
 
 /** Rooms beyond this many are forgotten, least recently written first. */
 const MAX_ROOMS = 5_000;
+
+/**
+ * State entries kept per room, least recently used dropped first. The bound keeps memory flat in big
+ * rooms and, above all, the redaction check cheap: every kept event is looked up on each write.
+ */
+const MAX_STATE_ENTRIES = 64;
 
 /**
  * Per-instance cache of CachedRoom by room id. A writer takes the entry (removing it) under the room's
@@ -39,6 +45,10 @@ export class RoomWriteCache {
   }
 
   put(roomId: string, entry: CachedRoom): void {
+    for (const key of entry.state.keys()) {
+      if (entry.state.size <= MAX_STATE_ENTRIES) break;
+      entry.state.delete(key);
+    }
     this.rooms.delete(roomId);
     this.rooms.set(roomId, entry);
     if (this.rooms.size > MAX_ROOMS) {
