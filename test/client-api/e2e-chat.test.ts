@@ -35,12 +35,14 @@ let alice: MatrixClient;
 let bob: MatrixClient;
 let carol: MatrixClient;
 let bobLater: MatrixClient | undefined;
+let aliceLazy: MatrixClient | undefined;
 
-/** Starts (or restarts) a client's sync loop with the suite's filter: full member lists, short timelines. */
-function sync(client: MatrixClient): Promise<void> {
+/** Starts (or restarts) a client's sync loop with the suite's filter: short timelines, full member lists
+ * unless lazy loading is asked for. */
+function sync(client: MatrixClient, opts: { lazyLoadMembers?: boolean } = {}): Promise<void> {
   const filter = new Filter(client.getUserId());
   filter.setDefinition({ room: { timeline: { limit: TIMELINE_LIMIT } } });
-  return startSyncing(client, { initialSyncLimit: TIMELINE_LIMIT, filter });
+  return startSyncing(client, { initialSyncLimit: TIMELINE_LIMIT, filter, ...opts });
 }
 
 /** The sdk's rejection for a request, as a MatrixError (it throws those for every JSON error). */
@@ -153,7 +155,7 @@ beforeAll(async () => {
   baseUrl = listener.url.replace(/\/$/, "");
 });
 afterAll(async () => {
-  for (const c of [alice, bob, carol, bobLater]) c?.stopClient();
+  for (const c of [alice, bob, carol, bobLater, aliceLazy]) c?.stopClient();
   await hs?.destroy();
 });
 
@@ -306,6 +308,8 @@ describe("three matrix-js-sdk clients chatting through Hearth", () => {
       "m.new_content": { msgtype: MsgType.Text, body: "hello, world" },
       "m.relates_to": { rel_type: RelationType.Replace, event_id: hello },
     });
+    const bodyOf = (client: MatrixClient, id: string): unknown =>
+      roomOf(client, publicRoom)?.findEventById(id)?.getContent().body;
     for (const client of [alice, carol]) {
       const original = await until(client, "the edit applied", () => {
         const ev = roomOf(client, publicRoom)?.findEventById(hello);
@@ -316,6 +320,21 @@ describe("three matrix-js-sdk clients chatting through Hearth", () => {
     // The server bundles the edit with the original (spec: server-side aggregation of m.replace).
     const bundled = await carol.fetchRoomEvent(publicRoom, hello);
     expect(bundled.unsigned?.["m.relations"]?.[RelationType.Replace]).toMatchObject({ event_id: edit });
+
+    // A second edit, then its redaction: the clients and the server fall back to the first edit.
+    const { event_id: edit2 } = await bob.sendMessage(publicRoom, {
+      msgtype: MsgType.Text,
+      body: "* hello, everyone",
+      "m.new_content": { msgtype: MsgType.Text, body: "hello, everyone" },
+      "m.relates_to": { rel_type: RelationType.Replace, event_id: hello },
+    });
+    await until(alice, "the second edit", () => bodyOf(alice, hello) === "hello, everyone");
+    await bob.redactEvent(publicRoom, edit2);
+    await until(alice, "the second edit's redaction", () => bodyOf(alice, hello) === "hello, world", {
+      also: [RoomEvent.Redaction],
+    });
+    const rebundled = await carol.fetchRoomEvent(publicRoom, hello);
+    expect(rebundled.unsigned?.["m.relations"]?.[RelationType.Replace]).toMatchObject({ event_id: edit });
 
     // Reaction: aggregated on the other clients and by the server.
     const { event_id: reaction } = await carol.sendEvent(publicRoom, EventType.Reaction, {
@@ -402,6 +421,63 @@ describe("three matrix-js-sdk clients chatting through Hearth", () => {
     expect(roomOf(bob, publicRoom)?.getUsersReadUpTo(event)).toContain(ALICE);
   });
 
+  it("keep private receipts and read markers to their owner", async () => {
+    const { event_id: seen } = await bob.sendTextMessage(publicRoom, "seen privately");
+    const event = await seesEvent(carol, publicRoom, seen);
+    await carol.sendReadReceipt(event, ReceiptType.ReadPrivate);
+    await carol.setRoomReadMarkers(publicRoom, seen);
+    await until(carol, "her private receipt and read marker", () => {
+      const room = roomOf(carol, publicRoom);
+      return (
+        room?.getReadReceiptForUserId(CAROL, true, ReceiptType.ReadPrivate)?.eventId === seen &&
+        room.getAccountData(EventType.FullyRead)?.getContent().event_id === seen
+      );
+    });
+    // A public receipt after them: once bob has it, he would have had carol's too had it leaked.
+    await alice.sendReadReceipt(event, ReceiptType.Read);
+    await until(
+      bob,
+      "alice's receipt",
+      () => roomOf(bob, publicRoom)?.getReadReceiptForUserId(ALICE, true)?.eventId === seen,
+      { also: [RoomEvent.Receipt] },
+    );
+    const bobsView = roomOf(bob, publicRoom) as Room;
+    expect(bobsView.getReadReceiptForUserId(CAROL, true, ReceiptType.ReadPrivate)).toBeNull();
+    expect(bobsView.getReadReceiptForUserId(CAROL, true, ReceiptType.Read)?.eventId).not.toBe(seen);
+    expect(bobsView.getAccountData(EventType.FullyRead)).toBeUndefined();
+  });
+
+  it("change a display name, seen in every shared room", async () => {
+    await bob.setDisplayName("Bobby");
+    for (const [client, roomIds] of [
+      [alice, [privateRoom, trustedRoom, publicRoom]],
+      [carol, [privateRoom, publicRoom]],
+    ] as const) {
+      await until(client, "bob's new name everywhere", () =>
+        roomIds.every((id) => roomOf(client, id)?.getMember(BOB)?.name === "Bobby"),
+      );
+    }
+    expect((await alice.getProfileInfo(BOB)).displayname).toBe("Bobby");
+  });
+
+  it("a client kicked while stopped learns it from its next sync", async () => {
+    const { room_id: roomId } = await alice.createRoom({ preset: Preset.PublicChat, name: "Kick room" });
+    await carol.joinRoom(roomId);
+    await until(carol, "being in the room", () => roomOf(carol, roomId)?.getMyMembership() === "join");
+    carol.stopClient();
+    await bob.joinRoom(roomId);
+    await alice.kick(roomId, CAROL, "while away");
+    for (let i = 0; i < 2 * TIMELINE_LIMIT; i++) await alice.sendTextMessage(roomId, `after ${i}`);
+    await sync(carol);
+    await until(carol, "having been kicked", () => roomOf(carol, roomId)?.getMyMembership() === "leave");
+    const kick = roomOf(carol, roomId)?.getMember(CAROL)?.events.member;
+    expect(kick?.getSender()).toBe(ALICE);
+    expect(kick?.getContent().reason).toBe("while away");
+    // The leave section stops at the kick: nothing sent after it reaches her.
+    expect(liveBodies(carol, roomId).some((b) => b.startsWith("after"))).toBe(false);
+    expect(membershipIn(carol, roomId, BOB)).toBe(KnownMembership.Join);
+  });
+
   it("paginate back through the gap a limited sync leaves", async () => {
     const { event_id: before } = await alice.sendTextMessage(publicRoom, "before the gap");
     await seesEvent(carol, publicRoom, before);
@@ -468,15 +544,29 @@ describe("three matrix-js-sdk clients chatting through Hearth", () => {
     expect(ids[ids.length - 1]).toBe(room.getLiveTimeline().getEvents().at(-1)?.getId());
   });
 
+  it("a lazy-loading device counts members from the summary and loads them from /members", async () => {
+    aliceLazy = await logIn("alice");
+    await sync(aliceLazy, { lazyLoadMembers: true });
+    const room = roomOf(aliceLazy, publicRoom) as Room;
+    // Before the member list is loaded, the count comes from the sync's room summary.
+    expect(room.membersLoaded()).toBe(false);
+    expect(room.getJoinedMemberCount()).toBe(3);
+    await room.loadMembersIfNeeded();
+    expect(room.membersLoaded()).toBe(true);
+    expect(membershipIn(aliceLazy, publicRoom, CAROL)).toBe(KnownMembership.Join);
+    expect(membershipIn(aliceLazy, publicRoom, BOB)).toBe(KnownMembership.Join);
+  });
+
   it("each client's synced room state matches the server's", async () => {
     const rooms = [privateRoom, trustedRoom, publicRoom];
     // A last message in every room: once a client has it, it has everything sent before.
     const marks = await Promise.all(rooms.map(async (r) => (await alice.sendTextMessage(r, "end")).event_id));
-    if (!bobLater) throw new Error("bob's second device never started");
-    for (const client of [alice, bob, carol, bobLater]) {
+    if (!bobLater || !aliceLazy) throw new Error("a late device never started");
+    for (const client of [alice, bob, carol, bobLater, aliceLazy]) {
       for (const [i, roomId] of rooms.entries()) {
         if (roomOf(client, roomId)?.getMyMembership() !== "join") continue;
         await seesEvent(client, roomId, marks[i] as string);
+        await roomOf(client, roomId)?.loadMembersIfNeeded();
         const server = await client.roomState(roomId);
         const room = roomOf(client, roomId) as Room;
         const synced = [...room.currentState.events.values()].flatMap((byKey) => [...byKey.values()]);
