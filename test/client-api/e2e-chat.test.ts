@@ -115,11 +115,20 @@ function seesMembership(
   );
 }
 
-/** Waits until `client` has the event in its room (from /sync, or from /messages for scrollback). */
+/**
+ * Waits until `client` has the event in its room from the server (/sync, or /messages for scrollback):
+ * for the sender that means the remote echo, not the local echo the send already gave an id.
+ */
 function seesEvent(client: MatrixClient, roomId: string, eventId: string): Promise<MatrixEvent> {
-  return until(client, `event ${eventId}`, () => roomOf(client, roomId)?.findEventById(eventId), {
-    also: [RoomEvent.Timeline],
-  });
+  return until(
+    client,
+    `event ${eventId}`,
+    () => {
+      const ev = roomOf(client, roomId)?.findEventById(eventId);
+      return ev?.status === null ? ev : undefined;
+    },
+    { also: [RoomEvent.Timeline, RoomEvent.LocalEchoUpdated] },
+  );
 }
 
 function stateContent(
@@ -567,6 +576,10 @@ describe("three matrix-js-sdk clients chatting through Hearth", () => {
         if (roomOf(client, roomId)?.getMyMembership() !== "join") continue;
         await seesEvent(client, roomId, marks[i] as string);
         await roomOf(client, roomId)?.loadMembersIfNeeded();
+        // Local echoes were all matched to their remote echoes: none still pending, none twice.
+        const timeline = (roomOf(client, roomId) as Room).getLiveTimeline().getEvents();
+        expect(timeline.filter((e) => e.status !== null)).toEqual([]);
+        expect(new Set(timeline.map((e) => e.getId())).size).toBe(timeline.length);
         const server = await client.roomState(roomId);
         const room = roomOf(client, roomId) as Room;
         const synced = [...room.currentState.events.values()].flatMap((byKey) => [...byKey.values()]);
