@@ -10,7 +10,7 @@ import {
   type CurrentMembershipRow,
   type MembershipHistoryRow,
 } from "../storage/rooms/current-state-writes.ts";
-import { insertEvent } from "../storage/rooms/event-writes.ts";
+import { insertEvent, type InsertGuard } from "../storage/rooms/event-writes.ts";
 import { getEvents, parseStoredPdu, type StoredEvent } from "../storage/rooms/events.ts";
 import { getForwardExtremities, hasSuccessor } from "../storage/rooms/forward-extremities.ts";
 import { loadStateGroup } from "../storage/rooms/state-groups.ts";
@@ -45,8 +45,17 @@ export interface PersistInput {
   txn?: { scope: TxnScope; requestHash: Buffer };
   /** Delta depths of state groups the caller knows (group id → depth), saving their look-up. */
   stateGroupDepths?: ReadonlyMap<number, number>;
+  /**
+   * Store only if these still hold (see InsertGuard), else throw StaleWriteError having written
+   * nothing. Only for non-state events built on one stored state group, where nothing precedes the
+   * event's insert.
+   */
+  guard?: InsertGuard;
   now: number;
 }
+
+/** A guarded persist found its preconditions broken; nothing was written. */
+export class StaleWriteError extends Error {}
 
 export interface PersistOutcome {
   stateGroupBefore: number | null;
@@ -97,6 +106,9 @@ export async function persistEvent(tx: Db, input: PersistInput): Promise<Persist
   const rejected = input.rejectedReason != null;
   const outlier = before === undefined;
   const softFailed = input.softFailed ?? false;
+  if (input.guard && (key !== undefined || before?.groupId === undefined)) {
+    throw new Error("a guarded persist must write nothing before the event (non-state, stored state)");
+  }
 
   let groupBefore: number | null = null;
   let groupAfter: number | null = null;
@@ -149,31 +161,36 @@ export async function persistEvent(tx: Db, input: PersistInput): Promise<Persist
   const isExtremity = moves && (input.fresh === true || !(await hasSuccessor(tx, event.event_id)));
   const pduText = encodeCanonicalJson(federationPdu(version, event), { strict: version.strictCanonicalJson });
   const streamOrdering = outlier || rejected ? null : input.streamOrdering;
-  await insertEvent(tx, {
-    eventId: event.event_id,
-    roomId,
-    // Rejected events and outliers are not in the timeline: no stream position (schema contract).
-    streamOrdering,
-    depth: event.depth,
-    type: event.type,
-    stateKey,
-    sender: event.sender,
-    originServerTs: event.origin_server_ts,
-    pdu: pduText,
-    outlier,
-    rejectedReason: input.rejectedReason ?? null,
-    softFailed,
-    stateGroupBefore: groupBefore,
-    stateGroupAfter: groupAfter,
-    relatesToId: relation.id,
-    relationType: relation.type,
-    redacts: redactsColumn(version, event),
-    prevEventIds: prevIds,
-    authEventIds: authEventIds(event),
-    createdTs: input.now,
-    extremities: moves ? { cited: prevIds, added: isExtremity ? event.event_id : undefined } : undefined,
-    txn: input.txn,
-  });
+  const inserted = await insertEvent(
+    tx,
+    {
+      eventId: event.event_id,
+      roomId,
+      // Rejected events and outliers are not in the timeline: no stream position (schema contract).
+      streamOrdering,
+      depth: event.depth,
+      type: event.type,
+      stateKey,
+      sender: event.sender,
+      originServerTs: event.origin_server_ts,
+      pdu: pduText,
+      outlier,
+      rejectedReason: input.rejectedReason ?? null,
+      softFailed,
+      stateGroupBefore: groupBefore,
+      stateGroupAfter: groupAfter,
+      relatesToId: relation.id,
+      relationType: relation.type,
+      redacts: redactsColumn(version, event),
+      prevEventIds: prevIds,
+      authEventIds: authEventIds(event),
+      createdTs: input.now,
+      extremities: moves ? { cited: prevIds, added: isExtremity ? event.event_id : undefined } : undefined,
+      txn: input.txn,
+    },
+    input.guard,
+  );
+  if (!inserted) throw new StaleWriteError("the room changed since the write cache was filled");
 
   const outcome: PersistOutcome = {
     stateGroupBefore: groupBefore,

@@ -4,16 +4,17 @@ import type { IdentifiedPdu } from "../core/pdu.ts";
 import { getRoomVersion, type RoomVersion } from "../core/room-versions.ts";
 import { stateTupleKey, type StateTupleKey } from "../core/state-key.ts";
 import type { HearthContext } from "../context.ts";
-import { invalidParam, notFound } from "../errors.ts";
+import { invalidParam, MatrixError, notFound } from "../errors.ts";
 import type { Db } from "../storage/database.ts";
 import { getEvent, getEvents, type StoredEvent } from "../storage/rooms/events.ts";
+import type { InsertGuard } from "../storage/rooms/event-writes.ts";
 import { readWriteSnapshot } from "../storage/rooms/room-lock.ts";
 import { getRoom } from "../storage/rooms/rooms.ts";
 import type { TxnScope } from "../storage/rooms/txn-ids.ts";
 import type { EventDraft } from "./build-event.ts";
 import { buildCheckedEvent } from "./check-event.ts";
-import { persistEvent, type PersistOutcome } from "./persist-event.ts";
-import { withRoomWrite } from "./room-write.ts";
+import { persistEvent, StaleWriteError, type PersistOutcome } from "./persist-event.ts";
+import { withRoomWrite, type WriteResult } from "./room-write.ts";
 import { computeStateBefore, type StateBefore } from "./state-before.ts";
 import { RoomWriteCache, type CachedRoom } from "./write-cache.ts";
 
@@ -171,6 +172,19 @@ function afterWrite(
   };
 }
 
+/**
+ * Requests the optimistic path may take: no state, no callbacks that could act on a stale view, and no
+ * redaction (whose writes follow the event's insert, so a refusal there could not be retried).
+ */
+function optimistic(req: SendRequest): boolean {
+  return (
+    req.draft.stateKey === undefined &&
+    req.draft.type !== "m.room.redaction" &&
+    req.prepare === undefined &&
+    req.dedupeState !== true
+  );
+}
+
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
@@ -194,6 +208,16 @@ function sameContent(a: IdentifiedPdu, draft: EventDraft, sender: string): boole
  */
 export async function sendLocalEvent(ctx: HearthContext, req: SendRequest): Promise<SendResult> {
   return withRoomWrite<SendResult>(ctx, req.roomId, async (tx, position, entry) => {
+    // A plain message on a cached room with one extremity: build from the cache and let the insert
+    // check it (one round trip fewer). Any refusal, or a stale cache, is decided again on fresh reads.
+    if (entry && entry.extremities.length === 1 && optimistic(req)) {
+      const guard = { extremities: entry.extremities, watched: RoomWriteCache.watchedIds(entry) };
+      try {
+        return await writeOn(ctx, req, tx, position, entry.extremities, entry, guard);
+      } catch (e) {
+        if (!(e instanceof StaleWriteError || e instanceof MatrixError)) throw e;
+      }
+    }
     const snapshot = await readWriteSnapshot(
       tx,
       req.roomId,
@@ -215,77 +239,93 @@ export async function sendLocalEvent(ctx: HearthContext, req: SendRequest): Prom
         return { value: { eventId: existing.eventId, created: false }, cache: cached };
       }
     }
-    const prevIds = extremities.slice(0, MAX_PREV_EVENTS);
-    const { view, entries } = await loadView(tx, req.roomId, req.sender, prevIds, extremities, cached);
-    const depths = cached?.stateGroupDepths ?? new Map<number, number>();
+    return writeOn(ctx, req, tx, position, extremities, cached, undefined);
+  });
+}
 
-    let draft = req.draft;
-    const prepared = await req.prepare?.(view);
-    if (prepared && "existingEventId" in prepared) {
+/**
+ * Builds, checks and stores the event on `extremities`, with `cached` describing the room there. With
+ * a `guard`, `cached` has not been checked yet: the insert checks it and throws StaleWriteError when it
+ * was stale, having written nothing.
+ */
+async function writeOn(
+  ctx: HearthContext,
+  req: SendRequest,
+  tx: Db,
+  position: number,
+  extremities: readonly string[],
+  cached: CachedRoom | undefined,
+  guard: InsertGuard | undefined,
+): Promise<WriteResult<SendResult>> {
+  const prevIds = extremities.slice(0, MAX_PREV_EVENTS);
+  const { view, entries } = await loadView(tx, req.roomId, req.sender, prevIds, [...extremities], cached);
+  const depths = cached?.stateGroupDepths ?? new Map<number, number>();
+
+  let draft = req.draft;
+  const prepared = await req.prepare?.(view);
+  if (prepared && "existingEventId" in prepared) {
+    return {
+      value: { eventId: prepared.existingEventId, created: false },
+      cache: unchanged(view, extremities, entries, depths),
+    };
+  }
+  if (prepared) draft = prepared.draft;
+
+  if (req.dedupeState && draft.stateKey !== undefined) {
+    const current = await view.stateEvent(draft.type, draft.stateKey);
+    if (current && sameContent(current, draft, req.sender)) {
       return {
-        value: { eventId: prepared.existingEventId, created: false },
+        value: { eventId: current.event_id, created: false },
         cache: unchanged(view, extremities, entries, depths),
       };
     }
-    if (prepared) draft = prepared.draft;
+  }
 
-    if (req.dedupeState && draft.stateKey !== undefined) {
-      const current = await view.stateEvent(draft.type, draft.stateKey);
-      if (current && sameContent(current, draft, req.sender)) {
-        return {
-          value: { eventId: current.event_id, created: false },
-          cache: unchanged(view, extremities, entries, depths),
-        };
-      }
-    }
+  const authKeys = authTypesForEvent(view.version, {
+    type: draft.type,
+    sender: req.sender,
+    state_key: draft.stateKey,
+    content: draft.content,
+  }).map(([t, k]) => stateTupleKey(t, k));
+  const authState = await view.stateEvents([...authKeys, CREATE_KEY]);
+  const authEvents = authKeys.map((k) => authState.get(k)).filter((e): e is IdentifiedPdu => e !== undefined);
+  const prevById = view.state.prevEvents;
+  const prevEvents = prevIds
+    .map((id) => prevById.get(id)?.pdu)
+    .filter((e): e is IdentifiedPdu => e !== undefined);
 
-    const authKeys = authTypesForEvent(view.version, {
-      type: draft.type,
-      sender: req.sender,
-      state_key: draft.stateKey,
-      content: draft.content,
-    }).map(([t, k]) => stateTupleKey(t, k));
-    const authState = await view.stateEvents([...authKeys, CREATE_KEY]);
-    const authEvents = authKeys
-      .map((k) => authState.get(k))
-      .filter((e): e is IdentifiedPdu => e !== undefined);
-    const prevById = view.state.prevEvents;
-    const prevEvents = prevIds
-      .map((id) => prevById.get(id)?.pdu)
-      .filter((e): e is IdentifiedPdu => e !== undefined);
-
-    const event = buildCheckedEvent(
-      {
-        version: view.version,
-        roomId: req.roomId,
-        sender: req.sender,
-        draft,
-        prevEvents,
-        authEvents,
-        originServerTs: ctx.clock(),
-        serverName: ctx.serverName,
-        key: ctx.keys.current,
-      },
-      authState,
-    );
-
-    const outcome = await persistEvent(tx, {
-      roomId: req.roomId,
+  const event = buildCheckedEvent(
+    {
       version: view.version,
-      event,
-      before: view.state,
-      streamOrdering: position,
-      extremities,
-      fresh: true,
-      txn: req.txn,
-      stateGroupDepths: depths,
-      now: ctx.clock(),
-    });
-    const userIds = new Set([req.sender, ...outcome.membershipUsers]);
-    return {
-      value: { eventId: event.event_id, created: true },
-      notify: { userIds: [...userIds] },
-      cache: afterWrite(view, event, outcome, entries),
-    };
+      roomId: req.roomId,
+      sender: req.sender,
+      draft,
+      prevEvents,
+      authEvents,
+      originServerTs: ctx.clock(),
+      serverName: ctx.serverName,
+      key: ctx.keys.current,
+    },
+    authState,
+  );
+
+  const outcome = await persistEvent(tx, {
+    roomId: req.roomId,
+    version: view.version,
+    event,
+    before: view.state,
+    streamOrdering: position,
+    extremities,
+    fresh: true,
+    txn: req.txn,
+    stateGroupDepths: depths,
+    guard,
+    now: ctx.clock(),
   });
+  const userIds = new Set([req.sender, ...outcome.membershipUsers]);
+  return {
+    value: { eventId: event.event_id, created: true },
+    notify: { userIds: [...userIds] },
+    cache: afterWrite(view, event, outcome, entries),
+  };
 }

@@ -109,6 +109,24 @@ describe("the writer's per-room cache", () => {
     expect((err as MatrixError).status).toBe(403);
   });
 
+  it("a refusal by stale cached state is decided again on fresh state", async () => {
+    const { roomId } = await makeRoom(hs.ctx, alice, { preset: "public_chat" });
+    await updateMembership(hs.ctx, { roomId, sender: bob, target: bob, action: "join" });
+    await sendLocalEvent(hs.ctx, {
+      roomId,
+      sender: alice,
+      draft: { type: "m.room.power_levels", stateKey: "", content: { events_default: 50, users: {} } },
+    });
+    // Cached now: bob may not send. Another process lets him.
+    await writeFromAnotherProcess(roomId, {
+      type: "m.room.power_levels",
+      stateKey: "",
+      content: { events_default: 0, users: {} },
+    });
+    const sent = await sendLocalEvent(hs.ctx, { roomId, sender: bob, draft: message("allowed now") });
+    expect(sent.created).toBe(true);
+  });
+
   it("a retried transaction is answered from the database, cached room or not", async () => {
     const { roomId } = await makeRoom(hs.ctx, alice);
     const txn = {
