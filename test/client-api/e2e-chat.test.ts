@@ -400,6 +400,25 @@ describe("three matrix-js-sdk clients chatting through Hearth", () => {
       // v12: the creator is never listed; only the change is.
       expect(stateContent(client, publicRoom, EventType.RoomPowerLevels)?.users).toEqual({ [BOB]: 50 });
     }
+    // Redacting a state event empties it in everyone's current state.
+    const { event_id: topic } = await alice.setRoomTopic(trustedRoom, "to be redacted");
+    await until(
+      bob,
+      "the topic",
+      () => stateContent(bob, trustedRoom, EventType.RoomTopic)?.topic === "to be redacted",
+    );
+    await alice.redactEvent(trustedRoom, topic);
+    await until(
+      bob,
+      "the topic's redaction",
+      () => {
+        const ev = roomOf(bob, trustedRoom)?.currentState.getStateEvents(EventType.RoomTopic, "");
+        return ev?.getId() === topic && ev.isRedacted();
+      },
+      { also: [RoomEvent.Redaction] },
+    );
+    expect(stateContent(bob, trustedRoom, EventType.RoomTopic)).toEqual({});
+
     // Carol (0) still may not rename the room.
     expect((await failure(carol.setRoomName(publicRoom, "Mine"))).errcode).toBe("M_FORBIDDEN");
   });
@@ -498,6 +517,11 @@ describe("three matrix-js-sdk clients chatting through Hearth", () => {
     for (let i = 0; i < 3 * TIMELINE_LIMIT; i++) {
       sent.push((await alice.sendTextMessage(publicRoom, `gap ${i}`)).event_id);
       if (i === 1) await alice.setRoomTopic(publicRoom, "Changed in the gap");
+      if (i === 2) await bob.leave(publicRoom);
+      if (i === 3) {
+        await until(bob, "having left", () => roomOf(bob, publicRoom)?.getMyMembership() === "leave");
+        await bob.joinRoom(publicRoom);
+      }
     }
     const last = sent[sent.length - 1] as string;
 
@@ -510,6 +534,13 @@ describe("three matrix-js-sdk clients chatting through Hearth", () => {
     expect(live.getPaginationToken(EventTimeline.BACKWARDS)).toBeTruthy();
     expect(room.findEventById(sent[0] as string)).toBeUndefined();
     expect(stateContent(carol, publicRoom, EventType.RoomTopic)?.topic).toBe("Changed in the gap");
+    // Bob left and came back inside the gap: the state delta has his new join, not the old one.
+    const bobsJoin = roomOf(carol, publicRoom)?.getMember(BOB)?.events.member;
+    expect(bobsJoin?.getContent().membership).toBe(KnownMembership.Join);
+    expect(bobsJoin?.getId()).toBe(
+      (await carol.roomState(publicRoom)).find((e) => e.type === EventType.RoomMember && e.state_key === BOB)
+        ?.event_id,
+    );
 
     // Scroll back until the message before the gap: every gap message comes back, in order.
     while (!liveBodies(carol, publicRoom).includes("before the gap")) {
