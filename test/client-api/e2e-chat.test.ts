@@ -433,6 +433,13 @@ describe("three matrix-js-sdk clients chatting through Hearth", () => {
     await until(alice, "bob to stop typing", () => typing(alice) === false, {
       also: [RoomMemberEvent.Typing],
     });
+    // A typing notification that is never stopped expires on the server after its timeout.
+    await bob.sendTyping(publicRoom, true, 300);
+    await until(alice, "bob typing again", () => typing(alice) === true, { also: [RoomMemberEvent.Typing] });
+    await until(alice, "bob's typing to expire", () => typing(alice) === false, {
+      also: [RoomMemberEvent.Typing],
+      timeoutMs: 5_000,
+    });
 
     const { event_id: read } = await bob.sendTextMessage(publicRoom, "read me");
     const event = await seesEvent(alice, publicRoom, read);

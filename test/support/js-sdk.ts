@@ -1,5 +1,12 @@
 import { ClientEvent, MemoryStore, SyncState, type MatrixClient } from "matrix-js-sdk";
-import type { Logger } from "matrix-js-sdk/lib/logger.js";
+import { logger as sdkGlobalLogger, type Logger } from "matrix-js-sdk/lib/logger.js";
+
+// The sync loop logs through the SDK's global logger whatever logger the client was given. It is a
+// loglevel logger at runtime, though its declared type hides setLevel.
+(sdkGlobalLogger as unknown as { setLevel(level: "silent", persist: boolean): void }).setLevel(
+  "silent",
+  false,
+);
 
 /** The SDK logs every request; tests read assertions, not logs. */
 export const quietLogger: Logger = {
