@@ -151,6 +151,7 @@ function liveBodies(client: MatrixClient, roomId: string): string[] {
 
 beforeAll(async () => {
   hs = await startTestHomeserver({
+    // E2E_LOG=error shows the server's side of a 500 a client reports (the sdk only has a request id).
     log: { level: process.env.E2E_LOG ?? "silent" },
     registration: { enabled: true },
     rate_limits: {
