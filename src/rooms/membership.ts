@@ -105,7 +105,10 @@ async function prepareMembership(
   ctx: HearthContext,
   req: MembershipRequest,
   view: RoomView,
+  profileContent: Promise<JsonObject> | undefined,
 ): Promise<Prepared | undefined> {
+  const withProfile = (membership: string): Promise<JsonObject> =>
+    profileContent ?? memberContent(ctx, req.target, membership);
   const target = await membershipOf(view, req.target);
   const membership = MEMBERSHIP_OF[req.action];
   let content: JsonObject = { membership };
@@ -119,7 +122,7 @@ async function prepareMembership(
           throw new MatrixError(403, "M_GUEST_ACCESS_FORBIDDEN", "Guests may not join this room");
         }
       }
-      content = await memberContent(ctx, req.target, "join");
+      content = await withProfile("join");
       if (target.membership !== "invite") {
         const authoriser = await restrictedJoinAuthoriser(ctx, view, req.target);
         if (authoriser !== undefined) content.join_authorised_via_users_server = authoriser;
@@ -130,7 +133,7 @@ async function prepareMembership(
       if (target.membership === "invite" && target.eventId) return { existingEventId: target.eventId };
       if (target.membership === "join") throw forbidden(`${req.target} is already in the room`);
       if (target.membership === "ban") throw forbidden(`${req.target} is banned from the room`);
-      content = await memberContent(ctx, req.target, "invite");
+      content = await withProfile("invite");
       unsigned = { invite_room_state: await roomSummaryFor(view, req.sender) };
       break;
     case "leave":
@@ -148,7 +151,7 @@ async function prepareMembership(
     case "ban":
       break;
     case "knock":
-      content = await memberContent(ctx, req.target, "knock");
+      content = await withProfile("knock");
       unsigned = { knock_room_state: await roomSummaryFor(view, req.sender) };
       break;
   }
@@ -161,6 +164,13 @@ async function prepareMembership(
 /** A membership endpoint (/join, /invite, /leave, /kick, /ban, /unban, /knock) for a local room. */
 export async function updateMembership(ctx: HearthContext, req: MembershipRequest): Promise<SendResult> {
   if (req.action === "invite") requireLocalUser(ctx, req.target, "Inviting");
+  // The global profile is no room state: read it while waiting for the room's lock, not under it. The
+  // catch only keeps an unused read (a no-op join) from being an unhandled rejection.
+  const profileContent =
+    req.action === "join" || req.action === "invite" || req.action === "knock"
+      ? memberContent(ctx, req.target, MEMBERSHIP_OF[req.action])
+      : undefined;
+  profileContent?.catch(() => undefined);
   return sendLocalEvent(ctx, {
     roomId: req.roomId,
     sender: req.sender,
@@ -169,7 +179,7 @@ export async function updateMembership(ctx: HearthContext, req: MembershipReques
       stateKey: req.target,
       content: { membership: MEMBERSHIP_OF[req.action] },
     },
-    prepare: (view) => prepareMembership(ctx, req, view),
+    prepare: (view) => prepareMembership(ctx, req, view, profileContent),
   });
 }
 
