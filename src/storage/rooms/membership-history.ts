@@ -5,30 +5,8 @@ import type { Db } from "../database.ts";
  * writer; nothing here writes.
  */
 
-export interface CurrentMembership {
-  membership: string;
-  eventId: string;
-  streamOrdering: number | null;
-}
-
-export async function getCurrentMembership(
-  db: Db,
-  roomId: string,
-  userId: string,
-): Promise<CurrentMembership | undefined> {
-  const row = await db
-    .selectFrom("current_memberships")
-    .select(["membership", "event_id", "stream_ordering"])
-    .where("room_id", "=", roomId)
-    .where("user_id", "=", userId)
-    .executeTakeFirst();
-  if (!row) return undefined;
-  return {
-    membership: row.membership,
-    eventId: row.event_id,
-    streamOrdering: row.stream_ordering === null ? null : Number(row.stream_ordering),
-  };
-}
+// One query serves both the writer and the readers.
+export { getCurrentMembership, type CurrentMembership } from "./memberships.ts";
 
 /**
  * The stream position of the user's latest accepted join in each room, for the "shared" rule ("the user
