@@ -1,6 +1,7 @@
 import type { HearthContext } from "../context.ts";
 import type { StoredEvent } from "../storage/rooms/events.ts";
 import {
+  parentsWithRelations,
   latestEdits,
   latestThreadEvents,
   referenceChildren,
@@ -33,7 +34,13 @@ export async function loadRelationBundles(
   opts: { threads?: boolean } = {},
 ): Promise<Map<string, RelationBundle>> {
   const out = new Map<string, RelationBundle>();
-  const eligible = parents.filter((ev) => typeof ev.pdu.state_key !== "string");
+  const stateless = parents.filter((ev) => typeof ev.pdu.state_key !== "string");
+  if (stateless.length === 0) return out;
+  const related = await parentsWithRelations(
+    ctx.db,
+    stateless.map((ev) => ev.eventId),
+  );
+  const eligible = stateless.filter((ev) => related.has(ev.eventId));
   if (eligible.length === 0) return out;
   const maxStream = ctx.streams.events.persistedUpTo;
   const ids = eligible.map((ev) => ev.eventId);

@@ -257,3 +257,15 @@ export async function threadRoots(db: Db, q: ThreadRootsQuery): Promise<ThreadRo
     };
   });
 }
+
+/** Which of `parentIds` have any related child stored (one index probe, so pages without relations stop here). */
+export async function parentsWithRelations(db: Db, parentIds: readonly string[]): Promise<Set<string>> {
+  if (parentIds.length === 0) return new Set();
+  const rows = await db
+    .selectFrom("events")
+    .select("relates_to_id")
+    .distinct()
+    .where("relates_to_id", "in", [...parentIds])
+    .execute();
+  return new Set(rows.map((r) => r.relates_to_id).filter((id): id is string => id !== null));
+}
