@@ -28,20 +28,9 @@ const TOP_LEVEL_V1 = new Set([
 ]);
 
 // v11 (MSC2176) stops protecting origin, membership and prev_state.
-const TOP_LEVEL_V11 = new Set([
-  "event_id",
-  "type",
-  "room_id",
-  "sender",
-  "state_key",
-  "content",
-  "hashes",
-  "signatures",
-  "depth",
-  "prev_events",
-  "auth_events",
-  "origin_server_ts",
-]);
+const TOP_LEVEL_V11 = new Set(
+  [...TOP_LEVEL_V1].filter((key) => key !== "origin" && key !== "membership" && key !== "prev_state"),
+);
 
 const POWER_LEVELS_V1 = [
   "ban",

@@ -1,9 +1,9 @@
 import type { HearthContext } from "../context.ts";
 import { stateTupleKey, type StateTupleKey } from "../core/state-key.ts";
 import { getEvents, type StoredEvent } from "../storage/rooms/events.ts";
-import { loadStateGroup } from "../storage/rooms/state-groups.ts";
+import { loadStateGroup, loadStateGroups } from "../storage/rooms/state-groups.ts";
 import { lookupStateEntries } from "../storage/rooms/state-lookup.ts";
-import { latestEventAtStream, loadStateGroups } from "../storage/sync/sync-rooms.ts";
+import { latestEventAtStream } from "../storage/sync/sync-rooms.ts";
 import { allowsRoomEvent, type RoomEventFilter } from "./filter.ts";
 
 type StateContext = Pick<HearthContext, "db">;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { loadStateGroup } from "../../src/storage/rooms/state-groups.ts";
-import { loadStateGroups, streamEventsDescMany } from "../../src/storage/sync/sync-rooms.ts";
+import { loadStateGroup, loadStateGroups } from "../../src/storage/rooms/state-groups.ts";
+import { streamEventsDescMany } from "../../src/storage/sync/sync-rooms.ts";
 import { startTestHomeserver, type TestHomeserver } from "../support/homeserver.ts";
 import { createTestUser } from "../support/users.ts";
 import { RoomDriver } from "./helpers.ts";

@@ -1,47 +1,47 @@
+import { sql } from "kysely";
 import { stateTupleKey, type StateTupleKey } from "../../core/state-key.ts";
 import type { Db } from "../database.ts";
 
-/**
- * The full state of a group: walk prev_group links down to a full snapshot, then apply the deltas
- * back up (a NULL event id removes an entry).
- */
+/** The full state of a group (see loadStateGroups); throws for a group that does not exist. */
 export async function loadStateGroup(db: Db, groupId: number): Promise<Map<StateTupleKey, string>> {
-  const chain = await db
-    .withRecursive("chain(id, prev_group, n)", (qb) =>
-      qb
-        .selectFrom("state_groups")
-        .select(["id", "prev_group", (eb) => eb.lit(0).as("n")])
-        .where("id", "=", String(groupId))
-        .unionAll((qb2) =>
-          qb2
-            .selectFrom("state_groups as g")
-            .innerJoin("chain as c", "c.prev_group", "g.id")
-            .select(["g.id", "g.prev_group", (eb) => eb("c.n", "+", 1).as("n")]),
-        ),
-    )
-    .selectFrom("chain")
-    .select(["id", "n"])
-    .execute();
-  if (chain.length === 0) throw new Error(`unknown state group ${groupId}`);
-  const depthOf = new Map(chain.map((c) => [String(c.id), Number(c.n)]));
-  const entries = await db
-    .selectFrom("state_group_entries")
-    .select(["state_group", "type", "state_key", "event_id"])
-    .where(
-      "state_group",
-      "in",
-      chain.map((c) => String(c.id)),
-    )
-    .execute();
-  // Deepest (the snapshot) first, so later deltas overwrite it.
-  entries.sort(
-    (a, b) => (depthOf.get(String(b.state_group)) ?? 0) - (depthOf.get(String(a.state_group)) ?? 0),
-  );
-  const state = new Map<StateTupleKey, string>();
-  for (const e of entries) {
-    const key = stateTupleKey(e.type, e.state_key);
-    if (e.event_id === null) state.delete(key);
-    else state.set(key, e.event_id);
+  const state = (await loadStateGroups(db, [groupId])).get(groupId) ?? new Map<StateTupleKey, string>();
+  // An empty result is either a real empty state (before a room's create event) or no such group.
+  if (state.size === 0) {
+    const exists = await db
+      .selectFrom("state_groups")
+      .select("id")
+      .where("id", "=", String(groupId))
+      .executeTakeFirst();
+    if (!exists) throw new Error(`unknown state group ${groupId}`);
   }
   return state;
+}
+
+/**
+ * The full state of many state groups in one query: each group's delta chain is walked down to its
+ * snapshot and, per (type, state key), the nearest entry wins (a NULL event id there: removed).
+ */
+export async function loadStateGroups(
+  db: Db,
+  groupIds: readonly number[],
+): Promise<Map<number, Map<StateTupleKey, string>>> {
+  const out = new Map<number, Map<StateTupleKey, string>>();
+  const roots = [...new Set(groupIds)];
+  for (const id of roots) out.set(id, new Map());
+  if (roots.length === 0) return out;
+  const rows = await sql<{ root: string; type: string; state_key: string; event_id: string | null }>`
+    WITH RECURSIVE chain(root, id, prev_group, n) AS (
+      SELECT id, id, prev_group, 0 FROM state_groups WHERE id = ANY(${roots.map(String)}::bigint[])
+      UNION ALL
+      SELECT c.root, g.id, g.prev_group, c.n + 1 FROM state_groups g JOIN chain c ON g.id = c.prev_group
+    )
+    SELECT DISTINCT ON (c.root, e.type, e.state_key) c.root, e.type, e.state_key, e.event_id
+    FROM chain c JOIN state_group_entries e ON e.state_group = c.id
+    ORDER BY c.root, e.type, e.state_key, c.n
+  `.execute(db);
+  for (const row of rows.rows) {
+    if (row.event_id === null) continue;
+    out.get(Number(row.root))?.set(stateTupleKey(row.type, row.state_key), row.event_id);
+  }
+  return out;
 }

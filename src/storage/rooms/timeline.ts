@@ -23,7 +23,8 @@ export function comparePositions(a: TimelinePosition, b: TimelinePosition): numb
   return a.topological - b.topological || a.stream - b.stream;
 }
 
-function timelineBase(db: Db, roomId: string, maxStream: number) {
+/** A room's timeline events: accepted, not soft-failed, not outliers, with a stream position. */
+export function timelineEventsQuery(db: Db, roomId: string) {
   return db
     .selectFrom("events")
     .selectAll()
@@ -31,8 +32,11 @@ function timelineBase(db: Db, roomId: string, maxStream: number) {
     .where("outlier", "=", false)
     .where("rejected_reason", "is", null)
     .where("soft_failed", "=", false)
-    .where("stream_ordering", "is not", null)
-    .where("stream_ordering", "<=", String(maxStream));
+    .where("stream_ordering", "is not", null);
+}
+
+function timelineBase(db: Db, roomId: string, maxStream: number) {
+  return timelineEventsQuery(db, roomId).where("stream_ordering", "<=", String(maxStream));
 }
 
 const tuple = sql`(topological_ordering, stream_ordering)`;

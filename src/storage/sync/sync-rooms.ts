@@ -1,8 +1,8 @@
 import { sql, type Selectable } from "kysely";
-import { stateTupleKey, type StateTupleKey } from "../../core/state-key.ts";
 import type { Db } from "../database.ts";
 import { storedEventFromRow, type StoredEvent } from "../rooms/events.ts";
 import type { EventsTable } from "../schema.ts";
+import { timelineEventsQuery } from "../rooms/timeline.ts";
 
 /**
  * Room reads for /sync. Everything is bounded above by the caller's snapshot of the events stream's
@@ -131,17 +131,6 @@ export async function roomsWithEventsIn(
   return new Set(rows.rows.map((r) => r.room_id));
 }
 
-function timelineRows(db: Db, roomId: string) {
-  return db
-    .selectFrom("events")
-    .selectAll()
-    .where("room_id", "=", roomId)
-    .where("outlier", "=", false)
-    .where("rejected_reason", "is", null)
-    .where("soft_failed", "=", false)
-    .where("stream_ordering", "is not", null);
-}
-
 /**
  * Up to `limit` timeline events of the room with stream ordering in (after, upTo], newest first. Sync
  * orders by arrival (stream), not by depth (spec: "ordered according to the arrival time").
@@ -153,7 +142,7 @@ export async function streamEventsDesc(
   upTo: number,
   limit: number,
 ): Promise<StoredEvent[]> {
-  let q = timelineRows(db, roomId).where("stream_ordering", "<=", String(upTo));
+  let q = timelineEventsQuery(db, roomId).where("stream_ordering", "<=", String(upTo));
   if (after !== undefined) q = q.where("stream_ordering", ">", String(after));
   const rows: Selectable<EventsTable>[] = await q.orderBy("stream_ordering", "desc").limit(limit).execute();
   return rows.map(storedEventFromRow);
@@ -205,7 +194,7 @@ export async function latestEventAtStream(
   roomId: string,
   at: number,
 ): Promise<StoredEvent | undefined> {
-  const row = await timelineRows(db, roomId)
+  const row = await timelineEventsQuery(db, roomId)
     .where("stream_ordering", "<=", String(at))
     .where("state_group_after", "is not", null)
     .orderBy("stream_ordering", "desc")
@@ -265,35 +254,6 @@ export async function roomSummaries(
     if (!s) continue;
     if (r.membership === "join" || r.membership === "invite") s.heroes.push(r.user_id);
     else s.formerHeroes.push(r.user_id);
-  }
-  return out;
-}
-
-/**
- * The full state of many state groups in one query: each group's delta chain is walked down to its
- * snapshot and, per (type, state key), the nearest entry wins (a NULL event id there: removed).
- */
-export async function loadStateGroups(
-  db: Db,
-  groupIds: readonly number[],
-): Promise<Map<number, Map<StateTupleKey, string>>> {
-  const out = new Map<number, Map<StateTupleKey, string>>();
-  const roots = [...new Set(groupIds)];
-  for (const id of roots) out.set(id, new Map());
-  if (roots.length === 0) return out;
-  const rows = await sql<{ root: string; type: string; state_key: string; event_id: string | null }>`
-    WITH RECURSIVE chain(root, id, prev_group, n) AS (
-      SELECT id, id, prev_group, 0 FROM state_groups WHERE id = ANY(${roots.map(String)}::bigint[])
-      UNION ALL
-      SELECT c.root, g.id, g.prev_group, c.n + 1 FROM state_groups g JOIN chain c ON g.id = c.prev_group
-    )
-    SELECT DISTINCT ON (c.root, e.type, e.state_key) c.root, e.type, e.state_key, e.event_id
-    FROM chain c JOIN state_group_entries e ON e.state_group = c.id
-    ORDER BY c.root, e.type, e.state_key, c.n
-  `.execute(db);
-  for (const row of rows.rows) {
-    if (row.event_id === null) continue;
-    out.get(Number(row.root))?.set(stateTupleKey(row.type, row.state_key), row.event_id);
   }
   return out;
 }
