@@ -4,6 +4,8 @@ import { ensureFirstAccountToken } from "./accounts/first-account-token.ts";
 import { createAccountRateLimiters } from "./accounts/rate-limits.ts";
 import type { HearthConfig } from "./config/schema.ts";
 import type { HearthContext } from "./context.ts";
+import type { FederationClient } from "./federation/contracts.ts";
+import { createFederationSender, type SenderOptions } from "./federation/sender/create-sender.ts";
 import { createApp } from "./http/app.ts";
 import { startListener, stopListener, type RunningListener } from "./http/listeners.ts";
 import { Metrics } from "./http/metrics.ts";
@@ -44,6 +46,10 @@ export interface HomeserverOptions {
   logger?: Logger;
   /** How long stop() lets in-flight requests run before cutting connections. */
   shutdownGraceMs?: number;
+  /** Outbound federation transport (tests pass fakes or the in-process harness). */
+  federationClient?: FederationClient;
+  /** Tuning of the federation sender (tests: short backoff, a specific driver). */
+  sender?: SenderOptions;
 }
 
 export class ServerNameMismatchError extends Error {}
@@ -86,13 +92,23 @@ export async function createHomeserver(
     const clock = opts.clock ?? Date.now;
     const notifier = new Notifier();
     const streams = await loadStreams(dbHandle.db);
+    const metrics = new Metrics(dbHandle.pool);
+    const sender = createFederationSender({
+      config,
+      db: dbHandle.db,
+      log,
+      clock,
+      metrics,
+      client: () => opts.federationClient,
+      options: opts.sender,
+    });
     const ctx: HearthContext = {
       config,
       serverName: config.server_name,
       log,
       db: dbHandle.db,
       keys,
-      metrics: new Metrics(dbHandle.pool),
+      metrics,
       clock,
       lastSeen: new Map(),
       rateLimits: createAccountRateLimiters(config, clock),
@@ -100,8 +116,9 @@ export async function createHomeserver(
       streams,
       sync: createSyncRuntime(streams, notifier),
       rooms: createRoomService({ config, clock, profiles: memberProfileLookup(dbHandle.db) }),
+      federation: { sender },
     };
-    return assemble(
+    const homeserver = assemble(
       ctx,
       dbHandle,
       embedded,
@@ -113,6 +130,9 @@ export async function createHomeserver(
       },
       opts.shutdownGraceMs ?? 5_000,
     );
+    // Whatever the outbox held when the last process stopped goes out now.
+    void sender.start();
+    return homeserver;
   } catch (err) {
     await dbHandle?.close().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
@@ -157,6 +177,7 @@ function assemble(
         ctx.notifier.releaseAll();
         await Promise.all(listeners.map((l) => stopListener(l, graceMs)));
         ctx.sync.typing.close();
+        await ctx.federation.sender.stop();
         await dbHandle.close();
         await embedded?.stop();
       })();

@@ -44,6 +44,9 @@ export async function migrateToLatest(db: Db, schema: string, dir?: string): Pro
     db,
     provider: new SqlFileMigrationProvider(dir),
     migrationTableSchema: schema,
+    // Numbers are reserved per piece of work and can land out of order: a database that already ran
+    // 0010 must still accept 0008 when it appears.
+    allowUnorderedMigrations: true,
   });
   const { error, results }: MigrationResultSet = await migrator.migrateToLatest();
   if (error) {
