@@ -1,17 +1,13 @@
 import type { ColumnType } from "kysely";
 
-/** Kysely view of migrations/0008_server_keys.sql. */
-export interface ServerKeysTable {
-  server_name: string;
-  key_id: string;
-  public_key: string;
-  /** bigint columns come back from pg as strings. */
-  valid_until_ts: ColumnType<string, number, number>;
-  expired_ts: ColumnType<string | null, number | null, number | null>;
-  fetched_ts: ColumnType<string, number, number>;
-  response_json: string;
+/** Kysely view of migrations/0009_federation_inbound.sql. */
+export interface FederationReceivedTransactionsTable {
+  origin: string;
+  txn_id: string;
+  response: string;
+  received_ts: ColumnType<string, number, number>;
 }
 
-export interface FederationTables {
-  server_keys: ServerKeysTable;
+export interface FederationInboundTables {
+  federation_received_transactions: FederationReceivedTransactionsTable;
 }
