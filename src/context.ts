@@ -32,6 +32,6 @@ export interface HearthContext {
   readonly sync: SyncRuntime;
   /** The room writer's locks, pending wake-ups, message limiter and profile source. */
   readonly rooms: RoomService;
-  /** Outbound (and, as they land, inbound) federation. */
+  /** Outbound requests (X-Matrix signed), remote servers' keys and durable delivery to other servers. */
   readonly federation: FederationServices;
 }

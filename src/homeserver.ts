@@ -4,6 +4,8 @@ import { ensureFirstAccountToken } from "./accounts/first-account-token.ts";
 import { createAccountRateLimiters } from "./accounts/rate-limits.ts";
 import type { HearthConfig } from "./config/schema.ts";
 import type { HearthContext } from "./context.ts";
+import { createFederationServices } from "./federation/create-services.ts";
+import type { FederationTransport } from "./federation/client/transport.ts";
 import type { FederationClient } from "./federation/contracts.ts";
 import { createFederationSender, type SenderOptions } from "./federation/sender/create-sender.ts";
 import { createApp } from "./http/app.ts";
@@ -46,8 +48,10 @@ export interface HomeserverOptions {
   logger?: Logger;
   /** How long stop() lets in-flight requests run before cutting connections. */
   shutdownGraceMs?: number;
-  /** Outbound federation transport (tests pass fakes or the in-process harness). */
-  federationClient?: FederationClient;
+  /** How outbound federation requests are delivered; HTTPS with undici when absent (tests go in-process). */
+  federationTransport?: FederationTransport;
+  /** The client the federation sender sends transactions with (tests of the sender pass a fake). */
+  senderClient?: FederationClient;
   /** Tuning of the federation sender (tests: short backoff, a specific driver). */
   sender?: SenderOptions;
 }
@@ -70,6 +74,7 @@ export async function createHomeserver(
 
   let embedded: EmbeddedPostgresHandle | undefined;
   let dbHandle: DbHandle | undefined;
+  let closeFederation: (() => Promise<void>) | undefined;
   try {
     let url = config.database.url;
     if (!url) {
@@ -92,14 +97,24 @@ export async function createHomeserver(
     const clock = opts.clock ?? Date.now;
     const notifier = new Notifier();
     const streams = await loadStreams(dbHandle.db);
+    const federation = await createFederationServices({
+      config,
+      keys,
+      db: dbHandle.db,
+      clock,
+      log,
+      transport: opts.federationTransport,
+    });
+    closeFederation = federation.close;
     const metrics = new Metrics(dbHandle.pool);
+    const client = opts.senderClient ?? federation.services.client;
     const sender = createFederationSender({
       config,
       db: dbHandle.db,
       log,
       clock,
       metrics,
-      client: () => opts.federationClient,
+      client: () => client,
       options: opts.sender,
     });
     const ctx: HearthContext = {
@@ -116,7 +131,7 @@ export async function createHomeserver(
       streams,
       sync: createSyncRuntime(streams, notifier),
       rooms: createRoomService({ config, clock, profiles: memberProfileLookup(dbHandle.db) }),
-      federation: { sender },
+      federation: { ...federation.services, sender },
     };
     const homeserver = assemble(
       ctx,
@@ -129,11 +144,13 @@ export async function createHomeserver(
         firstAccountToken: await ensureFirstAccountToken(ctx),
       },
       opts.shutdownGraceMs ?? 5_000,
+      federation.close,
     );
     // Whatever the outbox held when the last process stopped goes out now.
     void sender.start();
     return homeserver;
   } catch (err) {
+    await closeFederation?.().catch(() => undefined);
     await dbHandle?.close().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
     throw err;
@@ -146,6 +163,7 @@ function assemble(
   embedded: EmbeddedPostgresHandle | undefined,
   startup: Homeserver["startup"],
   graceMs: number,
+  closeFederation: () => Promise<void>,
 ): Homeserver {
   const apps = new Map<string, HearthApp>();
   const appFor = (resources: readonly Resource[]): HearthApp => {
@@ -178,6 +196,7 @@ function assemble(
         await Promise.all(listeners.map((l) => stopListener(l, graceMs)));
         ctx.sync.typing.close();
         await ctx.federation.sender.stop();
+        await closeFederation();
         await dbHandle.close();
         await embedded?.stop();
       })();

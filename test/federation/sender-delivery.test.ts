@@ -22,7 +22,7 @@ describe("federation sender: in-process delivery", () => {
   const alice = "@alice:hearth.test";
 
   beforeAll(async () => {
-    hs = await startTestHomeserver({}, { federationClient: client, sender: { backoff: FAST_BACKOFF } });
+    hs = await startTestHomeserver({}, { senderClient: client, sender: { backoff: FAST_BACKOFF } });
   });
   afterAll(async () => {
     await hs?.destroy();
@@ -108,7 +108,7 @@ describe("federation sender: in-process delivery", () => {
     const patient = new FakeFederationClient();
     const other = await startTestHomeserver(
       { server_name: "patient.test" },
-      { federationClient: patient, sender: { backoff: { initialMs: 3_600_000, maxMs: 3_600_000 } } },
+      { senderClient: patient, sender: { backoff: { initialMs: 3_600_000, maxMs: 3_600_000 } } },
     );
     try {
       const bob = "@bob:patient.test";
@@ -133,7 +133,7 @@ describe("federation sender: in-process delivery", () => {
     const held = gate();
     first.behave("h.test", held.behaviour);
     const hs1 = await createHomeserver(config, {
-      federationClient: first,
+      senderClient: first,
       sender: { backoff: FAST_BACKOFF },
     });
     const carl = "@carl:restart.test";
@@ -148,7 +148,7 @@ describe("federation sender: in-process delivery", () => {
 
     const second = new FakeFederationClient();
     const hs2 = await createHomeserver(config, {
-      federationClient: second,
+      senderClient: second,
       sender: { backoff: FAST_BACKOFF },
     });
     try {

@@ -24,7 +24,7 @@ describe("federation sender: outbox and transactions", () => {
   const alice = "@alice:hearth.test";
 
   beforeAll(async () => {
-    hs = await startTestHomeserver({}, { federationClient: client, sender: { driver: manual.driver } });
+    hs = await startTestHomeserver({}, { senderClient: client, sender: { driver: manual.driver } });
   });
   afterAll(async () => {
     await hs?.destroy();

@@ -1,41 +1,13 @@
 import type { ColumnType } from "kysely";
 
-/** Kysely views of the tables in migrations/0010_federation_outbox.sql; bigint columns read as strings. */
-type BigIntColumn = ColumnType<string, number, number>;
-type NullableBigInt = ColumnType<string | null, number | null | undefined, number | null>;
-type NullableText = ColumnType<string | null, string | null | undefined, string | null>;
-type NullableBigIntArray = ColumnType<string[] | null, number[] | null | undefined, number[] | null>;
-
-export interface FederationOutboxPdusTable {
-  destination: string;
-  stream_ordering: BigIntColumn;
-  room_id: string;
-  event_id: string;
+/** Kysely view of migrations/0009_federation_inbound.sql. */
+export interface FederationReceivedTransactionsTable {
+  origin: string;
+  txn_id: string;
+  response: string;
+  received_ts: ColumnType<string, number, number>;
 }
 
-export interface FederationOutboxEdusTable {
-  destination: string;
-  /** Identity column: assigned by the database, never written. */
-  edu_id: ColumnType<string, never, never>;
-  edu_type: string;
-  content: string;
-  created_ts: BigIntColumn;
-}
-
-export interface FederationDestinationsTable {
-  destination: string;
-  txn_counter: ColumnType<string, number | undefined, number>;
-  failures: ColumnType<number, number | undefined, number>;
-  retry_at_ts: NullableBigInt;
-  last_success_ts: NullableBigInt;
-  pending_txn_id: NullableText;
-  pending_body: NullableText;
-  pending_pdus: NullableBigIntArray;
-  pending_edus: NullableBigIntArray;
-}
-
-export interface FederationTables {
-  federation_outbox_pdus: FederationOutboxPdusTable;
-  federation_outbox_edus: FederationOutboxEdusTable;
-  federation_destinations: FederationDestinationsTable;
+export interface FederationInboundTables {
+  federation_received_transactions: FederationReceivedTransactionsTable;
 }
