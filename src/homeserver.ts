@@ -4,6 +4,7 @@ import { ensureFirstAccountToken } from "./accounts/first-account-token.ts";
 import { createAccountRateLimiters } from "./accounts/rate-limits.ts";
 import type { HearthConfig } from "./config/schema.ts";
 import type { HearthContext } from "./context.ts";
+import { createMediaRuntime } from "./media/runtime.ts";
 import { createApp } from "./http/app.ts";
 import { startListener, stopListener, type RunningListener } from "./http/listeners.ts";
 import { Metrics } from "./http/metrics.ts";
@@ -100,6 +101,7 @@ export async function createHomeserver(
       streams,
       sync: createSyncRuntime(streams, notifier),
       rooms: createRoomService({ config, clock, profiles: memberProfileLookup(dbHandle.db) }),
+      media: await createMediaRuntime(config, dbHandle.db, log, clock()),
     };
     return assemble(
       ctx,
@@ -156,6 +158,8 @@ function assemble(
         // Long-polls answer now rather than hold the drain for their whole timeout.
         ctx.notifier.releaseAll();
         await Promise.all(listeners.map((l) => stopListener(l, graceMs)));
+        // Thumbnails still being made at upload write rows: let them finish before the pool closes.
+        await ctx.media.drain();
         ctx.sync.typing.close();
         await dbHandle.close();
         await embedded?.stop();
