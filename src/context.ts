@@ -1,5 +1,6 @@
 import type { AccountRateLimiters } from "./accounts/rate-limits.ts";
 import type { HearthConfig } from "./config/schema.ts";
+import type { FederationServices } from "./federation/services.ts";
 import type { ServerKeys } from "./keys/signing-key-file.ts";
 import type { MediaRuntime } from "./media/runtime.ts";
 import type { Metrics } from "./http/metrics.ts";
@@ -34,4 +35,6 @@ export interface HearthContext {
   readonly rooms: RoomService;
   /** Media store, ffmpeg, legacy freeze, and in-process coalescing of thumbnails and uploads. */
   readonly media: MediaRuntime;
+  /** Outbound requests (X-Matrix signed) and remote servers' keys. */
+  readonly federation: FederationServices;
 }

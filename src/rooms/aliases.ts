@@ -14,7 +14,7 @@ import { hasStatePower } from "./power-check.ts";
 import { currentHistoryVisibility } from "./read-access.ts";
 import { parseRoomAlias, type ParsedAlias } from "./room-alias.ts";
 
-type DirectoryContext = Pick<HearthContext, "db" | "serverName" | "clock">;
+type DirectoryContext = Pick<HearthContext, "db" | "serverName" | "clock" | "rooms">;
 
 function requireAlias(text: string): ParsedAlias {
   const parsed = parseRoomAlias(text);
