@@ -1,5 +1,6 @@
 import type { AccountRateLimiters } from "./accounts/rate-limits.ts";
 import type { HearthConfig } from "./config/schema.ts";
+import type { FederationServices } from "./federation/services.ts";
 import type { ServerKeys } from "./keys/signing-key-file.ts";
 import type { Metrics } from "./http/metrics.ts";
 import type { RoomService } from "./rooms/service.ts";
@@ -31,4 +32,6 @@ export interface HearthContext {
   readonly sync: SyncRuntime;
   /** The room writer's locks, pending wake-ups, message limiter and profile source. */
   readonly rooms: RoomService;
+  /** Outbound requests (X-Matrix signed) and remote servers' keys. */
+  readonly federation: FederationServices;
 }
