@@ -4,6 +4,7 @@ import { ensureFirstAccountToken } from "./accounts/first-account-token.ts";
 import { createAccountRateLimiters } from "./accounts/rate-limits.ts";
 import type { HearthConfig } from "./config/schema.ts";
 import type { HearthContext } from "./context.ts";
+import { createInboundRuntime } from "./federation/inbound/runtime.ts";
 import { createApp } from "./http/app.ts";
 import { startListener, stopListener, type RunningListener } from "./http/listeners.ts";
 import { Metrics } from "./http/metrics.ts";
@@ -100,6 +101,7 @@ export async function createHomeserver(
       streams,
       sync: createSyncRuntime(streams, notifier),
       rooms: createRoomService({ config, clock, profiles: memberProfileLookup(dbHandle.db) }),
+      federationInbound: createInboundRuntime(),
     };
     return assemble(
       ctx,
