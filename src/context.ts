@@ -1,5 +1,6 @@
 import type { AccountRateLimiters } from "./accounts/rate-limits.ts";
 import type { HearthConfig } from "./config/schema.ts";
+import type { FederationServices } from "./federation/services.ts";
 import type { ServerKeys } from "./keys/signing-key-file.ts";
 import type { InboundRuntime } from "./federation/inbound/runtime.ts";
 import type { Metrics } from "./http/metrics.ts";
@@ -34,4 +35,6 @@ export interface HearthContext {
   readonly rooms: RoomService;
   /** Inbound federation: the per-origin transaction queue, retries in flight, EDU handlers. */
   readonly federationInbound: InboundRuntime;
+  /** Outbound requests (X-Matrix signed) and remote servers' keys. */
+  readonly federation: FederationServices;
 }

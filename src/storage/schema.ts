@@ -1,5 +1,6 @@
 import type { ColumnType } from "kysely";
 import type { AccountsMoreTables } from "./accounts/tables.ts";
+import type { ServerKeyTables } from "./federation/server-key-tables.ts";
 import type { FederationInboundTables } from "./federation/tables.ts";
 import type { ProfilesTables } from "./profiles/tables.ts";
 import type { SyncTables } from "./sync/tables.ts";
@@ -146,7 +147,8 @@ export interface RoomAliasesTable {
   created_ts: BigIntColumn;
 }
 
-export interface Database extends AccountsMoreTables, SyncTables, ProfilesTables, FederationInboundTables {
+export interface Database
+  extends AccountsMoreTables, SyncTables, ProfilesTables, FederationInboundTables, ServerKeyTables {
   instance_meta: InstanceMetaTable;
   users: UsersTable;
   devices: DevicesTable;
