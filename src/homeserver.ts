@@ -5,6 +5,7 @@ import { createAccountRateLimiters } from "./accounts/rate-limits.ts";
 import type { HearthConfig } from "./config/schema.ts";
 import type { HearthContext } from "./context.ts";
 import { createMediaRuntime } from "./media/runtime.ts";
+import { createInboundRuntime } from "./federation/inbound/runtime.ts";
 import { createFederationServices } from "./federation/create-services.ts";
 import type { FederationTransport } from "./federation/client/transport.ts";
 import { createApp } from "./http/app.ts";
@@ -116,6 +117,7 @@ export async function createHomeserver(
       sync: createSyncRuntime(streams, notifier),
       rooms: createRoomService({ config, clock, profiles: memberProfileLookup(dbHandle.db) }),
       media: await createMediaRuntime(config, dbHandle.db, log, clock()),
+      federationInbound: createInboundRuntime(),
       federation: federation.services,
     };
     return assemble(
