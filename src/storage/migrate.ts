@@ -44,8 +44,8 @@ export async function migrateToLatest(db: Db, schema: string, dir?: string): Pro
     db,
     provider: new SqlFileMigrationProvider(dir),
     migrationTableSchema: schema,
-    // Numbers are reserved per piece of work and can land out of order: a database that already ran
-    // 0010 must still accept 0008 when it appears.
+    // Migration numbers are reserved per work area, so a lower number can land after a higher one
+    // has run; areas' migrations touch disjoint tables, so applying the late one then is safe.
     allowUnorderedMigrations: true,
   });
   const { error, results }: MigrationResultSet = await migrator.migrateToLatest();

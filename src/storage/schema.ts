@@ -1,6 +1,7 @@
 import type { ColumnType } from "kysely";
 import type { AccountsMoreTables } from "./accounts/tables.ts";
 import type { FederationOutboxTables } from "./federation/outbox-tables.ts";
+import type { MediaTables } from "./media/tables.ts";
 import type { ServerKeyTables } from "./federation/server-key-tables.ts";
 import type { FederationInboundTables } from "./federation/tables.ts";
 import type { ProfilesTables } from "./profiles/tables.ts";
@@ -155,6 +156,7 @@ export interface Database
     ProfilesTables,
     FederationInboundTables,
     ServerKeyTables,
+    MediaTables,
     FederationOutboxTables {
   instance_meta: InstanceMetaTable;
   users: UsersTable;
