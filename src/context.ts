@@ -1,4 +1,5 @@
 import type { AccountRateLimiters } from "./accounts/rate-limits.ts";
+import type { AdminRuntime } from "./admin/runtime.ts";
 import type { HearthConfig } from "./config/schema.ts";
 import type { ServerKeys } from "./keys/signing-key-file.ts";
 import type { Metrics } from "./http/metrics.ts";
@@ -31,4 +32,6 @@ export interface HearthContext {
   readonly sync: SyncRuntime;
   /** The room writer's locks, pending wake-ups, message limiter and profile source. */
   readonly rooms: RoomService;
+  /** Admin work queued in the database (room deletions, deferred room leaves) and its runner. */
+  readonly admin: AdminRuntime;
 }

@@ -13,6 +13,8 @@ import { openDatabase, type DbHandle } from "./storage/database.ts";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "./storage/embedded-postgres.ts";
 import { memberProfileLookup } from "./profiles/profile.ts";
 import { createRoomService } from "./rooms/service.ts";
+import { AdminJobs } from "./admin/runtime.ts";
+import { acquireRoomWriterLock, type RoomWriterLock } from "./storage/admin/room-writer-lock.ts";
 import { initInstanceMeta } from "./storage/instance-meta.ts";
 import { migrateToLatest } from "./storage/migrate.ts";
 import { Notifier } from "./sync/notifier.ts";
@@ -44,6 +46,13 @@ export interface HomeserverOptions {
   logger?: Logger;
   /** How long stop() lets in-flight requests run before cutting connections. */
   shutdownGraceMs?: number;
+  /**
+   * Take the room-writer lock before reading stream positions: `wait` (hearth serve) or `try` (hearth
+   * admin, which then leaves room writes to the server holding it). Unset: no lock (tests, embedded).
+   */
+  roomWriterLock?: "wait" | "try";
+  /** false: do not create the first-account registration token (hearth admin prints nothing of it). */
+  firstAccountToken?: boolean;
 }
 
 export class ServerNameMismatchError extends Error {}
@@ -64,6 +73,7 @@ export async function createHomeserver(
 
   let embedded: EmbeddedPostgresHandle | undefined;
   let dbHandle: DbHandle | undefined;
+  let writerLock: RoomWriterLock | undefined;
   try {
     let url = config.database.url;
     if (!url) {
@@ -83,6 +93,17 @@ export async function createHomeserver(
     }
     const { keys, created } = await loadOrCreateServerKeys(signingKeyPath(config));
 
+    if (opts.roomWriterLock) {
+      writerLock = await acquireRoomWriterLock(
+        dbHandle.pool,
+        config.database.schema,
+        opts.roomWriterLock,
+        () =>
+          log.warn(
+            "another hearth process (a server, or hearth admin) writes rooms in this database; waiting for it",
+          ),
+      );
+    }
     const clock = opts.clock ?? Date.now;
     const notifier = new Notifier();
     const streams = await loadStreams(dbHandle.db);
@@ -100,20 +121,23 @@ export async function createHomeserver(
       streams,
       sync: createSyncRuntime(streams, notifier),
       rooms: createRoomService({ config, clock, profiles: memberProfileLookup(dbHandle.db) }),
+      admin: { jobs: new AdminJobs(opts.roomWriterLock === undefined || writerLock !== undefined) },
     };
     return assemble(
       ctx,
       dbHandle,
       embedded,
+      writerLock,
       {
         createdSigningKey: created,
         embeddedDatabase: embedded?.dataDir,
         migrationsApplied,
-        firstAccountToken: await ensureFirstAccountToken(ctx),
+        firstAccountToken: opts.firstAccountToken === false ? undefined : await ensureFirstAccountToken(ctx),
       },
       opts.shutdownGraceMs ?? 5_000,
     );
   } catch (err) {
+    writerLock?.release();
     await dbHandle?.close().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
     throw err;
@@ -124,6 +148,7 @@ function assemble(
   ctx: HearthContext,
   dbHandle: DbHandle,
   embedded: EmbeddedPostgresHandle | undefined,
+  writerLock: RoomWriterLock | undefined,
   startup: Homeserver["startup"],
   graceMs: number,
 ): Homeserver {
@@ -157,6 +182,8 @@ function assemble(
         ctx.notifier.releaseAll();
         await Promise.all(listeners.map((l) => stopListener(l, graceMs)));
         ctx.sync.typing.close();
+        await ctx.admin.jobs.stop();
+        writerLock?.release();
         await dbHandle.close();
         await embedded?.stop();
       })();
