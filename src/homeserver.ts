@@ -4,6 +4,9 @@ import { ensureFirstAccountToken } from "./accounts/first-account-token.ts";
 import { createAccountRateLimiters } from "./accounts/rate-limits.ts";
 import type { HearthConfig } from "./config/schema.ts";
 import type { HearthContext } from "./context.ts";
+import { createInboundRuntime } from "./federation/inbound/runtime.ts";
+import { createFederationServices } from "./federation/create-services.ts";
+import type { FederationTransport } from "./federation/client/transport.ts";
 import { createApp } from "./http/app.ts";
 import { startListener, stopListener, type RunningListener } from "./http/listeners.ts";
 import { Metrics } from "./http/metrics.ts";
@@ -53,6 +56,8 @@ export interface HomeserverOptions {
   roomWriterLock?: "wait" | "try";
   /** false: do not create the first-account registration token (hearth admin prints nothing of it). */
   firstAccountToken?: boolean;
+  /** How outbound federation requests are delivered; HTTPS with undici when absent (tests go in-process). */
+  federationTransport?: FederationTransport;
 }
 
 export class ServerNameMismatchError extends Error {}
@@ -74,6 +79,7 @@ export async function createHomeserver(
   let embedded: EmbeddedPostgresHandle | undefined;
   let dbHandle: DbHandle | undefined;
   let writerLock: RoomWriterLock | undefined;
+  let closeFederation: (() => Promise<void>) | undefined;
   try {
     let url = config.database.url;
     if (!url) {
@@ -107,6 +113,15 @@ export async function createHomeserver(
     const clock = opts.clock ?? Date.now;
     const notifier = new Notifier();
     const streams = await loadStreams(dbHandle.db);
+    const federation = await createFederationServices({
+      config,
+      keys,
+      db: dbHandle.db,
+      clock,
+      log,
+      transport: opts.federationTransport,
+    });
+    closeFederation = federation.close;
     const ctx: HearthContext = {
       config,
       serverName: config.server_name,
@@ -122,6 +137,8 @@ export async function createHomeserver(
       sync: createSyncRuntime(streams, notifier),
       rooms: createRoomService({ config, clock, profiles: memberProfileLookup(dbHandle.db) }),
       admin: { jobs: new AdminJobs(opts.roomWriterLock === undefined || writerLock !== undefined) },
+      federationInbound: createInboundRuntime(),
+      federation: federation.services,
     };
     return assemble(
       ctx,
@@ -135,9 +152,11 @@ export async function createHomeserver(
         firstAccountToken: opts.firstAccountToken === false ? undefined : await ensureFirstAccountToken(ctx),
       },
       opts.shutdownGraceMs ?? 5_000,
+      federation.close,
     );
   } catch (err) {
     writerLock?.release();
+    await closeFederation?.().catch(() => undefined);
     await dbHandle?.close().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
     throw err;
@@ -151,6 +170,7 @@ function assemble(
   writerLock: RoomWriterLock | undefined,
   startup: Homeserver["startup"],
   graceMs: number,
+  closeFederation: () => Promise<void>,
 ): Homeserver {
   const apps = new Map<string, HearthApp>();
   const appFor = (resources: readonly Resource[]): HearthApp => {
@@ -184,6 +204,7 @@ function assemble(
         ctx.sync.typing.close();
         await ctx.admin.jobs.stop();
         writerLock?.release();
+        await closeFederation();
         await dbHandle.close();
         await embedded?.stop();
       })();

@@ -1,6 +1,8 @@
 import type { ColumnType } from "kysely";
 import type { AccountsMoreTables } from "./accounts/tables.ts";
 import type { AdminTables } from "./admin/tables.ts";
+import type { ServerKeyTables } from "./federation/server-key-tables.ts";
+import type { FederationInboundTables } from "./federation/tables.ts";
 import type { ProfilesTables } from "./profiles/tables.ts";
 import type { SyncTables } from "./sync/tables.ts";
 
@@ -146,7 +148,14 @@ export interface RoomAliasesTable {
   created_ts: BigIntColumn;
 }
 
-export interface Database extends AccountsMoreTables, SyncTables, ProfilesTables, AdminTables {
+export interface Database
+  extends
+    AccountsMoreTables,
+    SyncTables,
+    ProfilesTables,
+    FederationInboundTables,
+    ServerKeyTables,
+    AdminTables {
   instance_meta: InstanceMetaTable;
   users: UsersTable;
   devices: DevicesTable;

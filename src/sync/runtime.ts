@@ -11,6 +11,11 @@ export interface SyncRuntime {
   readonly presence: StreamWriter;
   readonly typing: TypingTracker;
   readonly lazyMembers: LazyMemberCache;
+  /**
+   * Each local user's presence as this process last wrote or read it, so a sync that would change
+   * nothing needs no query. Another process changing it is noticed once the activity interval lapses.
+   */
+  readonly presenceSeen: Map<string, { state: string; activeTs: number }>;
 }
 
 export function createSyncRuntime(streams: Streams, notifier: Notifier): SyncRuntime {
@@ -20,5 +25,6 @@ export function createSyncRuntime(streams: Streams, notifier: Notifier): SyncRun
     presence: new StreamWriter("presence", streams.presence, notifier),
     typing: new TypingTracker(notifier),
     lazyMembers: new LazyMemberCache(),
+    presenceSeen: new Map(),
   };
 }
