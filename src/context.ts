@@ -3,6 +3,7 @@ import type { AdminRuntime } from "./admin/runtime.ts";
 import type { HearthConfig } from "./config/schema.ts";
 import type { FederationServices } from "./federation/services.ts";
 import type { ServerKeys } from "./keys/signing-key-file.ts";
+import type { MediaRuntime } from "./media/runtime.ts";
 import type { InboundRuntime } from "./federation/inbound/runtime.ts";
 import type { Metrics } from "./http/metrics.ts";
 import type { RoomService } from "./rooms/service.ts";
@@ -36,6 +37,8 @@ export interface HearthContext {
   readonly rooms: RoomService;
   /** Admin work queued in the database (room deletions, deferred room leaves) and its runner. */
   readonly admin: AdminRuntime;
+  /** Media store, ffmpeg, legacy freeze, and in-process coalescing of thumbnails and uploads. */
+  readonly media: MediaRuntime;
   /** Inbound federation: the per-origin transaction queue, retries in flight, EDU handlers. */
   readonly federationInbound: InboundRuntime;
   /** Outbound requests (X-Matrix signed) and remote servers' keys. */
