@@ -1,6 +1,7 @@
 import type { ColumnType } from "kysely";
 import type { AccountsMoreTables } from "./accounts/tables.ts";
 import type { FederationOutboxTables } from "./federation/outbox-tables.ts";
+import type { AdminTables } from "./admin/tables.ts";
 import type { MediaTables } from "./media/tables.ts";
 import type { ServerKeyTables } from "./federation/server-key-tables.ts";
 import type { FederationInboundTables } from "./federation/tables.ts";
@@ -156,6 +157,7 @@ export interface Database
     ProfilesTables,
     FederationInboundTables,
     ServerKeyTables,
+    AdminTables,
     MediaTables,
     FederationOutboxTables {
   instance_meta: InstanceMetaTable;

@@ -19,7 +19,20 @@ export interface SenderOptions {
   requestTimeoutMs?: number;
   /** Builds the driver instead of choosing one from the config (tests of a specific driver). */
   driver?: (deps: WorkerDeps) => SenderDriver;
+  /**
+   * false: this process only writes outbox rows and never delivers (hearth admin while a server owns
+   * the database); the process that delivers picks them up on its next wake-up or start.
+   */
+  deliver?: boolean;
 }
+
+const passiveDriver: SenderDriver = {
+  start: async () => undefined,
+  wake: () => undefined,
+  retryNow: () => undefined,
+  settled: async () => undefined,
+  stop: async () => undefined,
+};
 
 /** Until a transport is configured, every destination is unreachable (and retried with backoff). */
 const noTransport: FederationClient = {
@@ -53,7 +66,10 @@ export function createFederationSender(opts: {
     random: opts.options?.random ?? Math.random,
     requestTimeoutMs: opts.options?.requestTimeoutMs ?? 60_000,
   };
-  const driver = opts.options?.driver?.(deps) ?? new InProcessDriver(deps);
+  const driver =
+    opts.options?.deliver === false
+      ? passiveDriver
+      : (opts.options?.driver?.(deps) ?? new InProcessDriver(deps));
   return new OutboundSender({
     db: opts.db,
     log: deps.log,
