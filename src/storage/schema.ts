@@ -1,5 +1,6 @@
 import type { ColumnType } from "kysely";
 import type { AccountsMoreTables } from "./accounts/tables.ts";
+import type { E2eeTables } from "./e2ee/tables.ts";
 import type { ProfilesTables } from "./profiles/tables.ts";
 import type { SyncTables } from "./sync/tables.ts";
 
@@ -145,7 +146,7 @@ export interface RoomAliasesTable {
   created_ts: BigIntColumn;
 }
 
-export interface Database extends AccountsMoreTables, SyncTables, ProfilesTables {
+export interface Database extends AccountsMoreTables, SyncTables, ProfilesTables, E2eeTables {
   instance_meta: InstanceMetaTable;
   users: UsersTable;
   devices: DevicesTable;

@@ -35,7 +35,7 @@ export async function handleSync(
       woken = ctx.notifier.wait(req.userId, rooms, remaining, stop.signal);
     }
     try {
-      const result = await computeSync(ctx, req, snapshotPositions(ctx, req.since));
+      const result = await computeSync(ctx, req, snapshotPositions(ctx));
       if (!result.empty || !woken || signal?.aborted) return result.body;
       const change = await woken;
       // Timed out or the client went away: the empty response, with a next_batch to continue from.
