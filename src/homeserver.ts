@@ -4,6 +4,9 @@ import { ensureFirstAccountToken } from "./accounts/first-account-token.ts";
 import { createAccountRateLimiters } from "./accounts/rate-limits.ts";
 import type { HearthConfig } from "./config/schema.ts";
 import type { HearthContext } from "./context.ts";
+import { createInboundRuntime } from "./federation/inbound/runtime.ts";
+import { createFederationServices } from "./federation/create-services.ts";
+import type { FederationTransport } from "./federation/client/transport.ts";
 import { createApp } from "./http/app.ts";
 import { startListener, stopListener, type RunningListener } from "./http/listeners.ts";
 import { Metrics } from "./http/metrics.ts";
@@ -44,6 +47,8 @@ export interface HomeserverOptions {
   logger?: Logger;
   /** How long stop() lets in-flight requests run before cutting connections. */
   shutdownGraceMs?: number;
+  /** How outbound federation requests are delivered; HTTPS with undici when absent (tests go in-process). */
+  federationTransport?: FederationTransport;
 }
 
 export class ServerNameMismatchError extends Error {}
@@ -64,6 +69,7 @@ export async function createHomeserver(
 
   let embedded: EmbeddedPostgresHandle | undefined;
   let dbHandle: DbHandle | undefined;
+  let closeFederation: (() => Promise<void>) | undefined;
   try {
     let url = config.database.url;
     if (!url) {
@@ -86,6 +92,15 @@ export async function createHomeserver(
     const clock = opts.clock ?? Date.now;
     const notifier = new Notifier();
     const streams = await loadStreams(dbHandle.db);
+    const federation = await createFederationServices({
+      config,
+      keys,
+      db: dbHandle.db,
+      clock,
+      log,
+      transport: opts.federationTransport,
+    });
+    closeFederation = federation.close;
     const ctx: HearthContext = {
       config,
       serverName: config.server_name,
@@ -100,6 +115,8 @@ export async function createHomeserver(
       streams,
       sync: createSyncRuntime(streams, notifier),
       rooms: createRoomService({ config, clock, profiles: memberProfileLookup(dbHandle.db) }),
+      federationInbound: createInboundRuntime(),
+      federation: federation.services,
     };
     return assemble(
       ctx,
@@ -112,8 +129,10 @@ export async function createHomeserver(
         firstAccountToken: await ensureFirstAccountToken(ctx),
       },
       opts.shutdownGraceMs ?? 5_000,
+      federation.close,
     );
   } catch (err) {
+    await closeFederation?.().catch(() => undefined);
     await dbHandle?.close().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
     throw err;
@@ -126,6 +145,7 @@ function assemble(
   embedded: EmbeddedPostgresHandle | undefined,
   startup: Homeserver["startup"],
   graceMs: number,
+  closeFederation: () => Promise<void>,
 ): Homeserver {
   const apps = new Map<string, HearthApp>();
   const appFor = (resources: readonly Resource[]): HearthApp => {
@@ -157,6 +177,7 @@ function assemble(
         ctx.notifier.releaseAll();
         await Promise.all(listeners.map((l) => stopListener(l, graceMs)));
         ctx.sync.typing.close();
+        await closeFederation();
         await dbHandle.close();
         await embedded?.stop();
       })();

@@ -79,6 +79,33 @@ export class BenchClient {
     if (res.status !== 200) throw new Error(`sync: ${res.status} ${JSON.stringify(res.json)}`);
     return res.json;
   }
+
+  /**
+   * What a client does with a limited timeline: pages back from its prev_batch to where the previous
+   * sync ended (`to`), so the events the sync skipped are seen too.
+   */
+  async fillGap(roomId: string, from: string, to: string): Promise<TimelineEvent[]> {
+    const events: TimelineEvent[] = [];
+    let token: string | undefined = from;
+    while (token) {
+      const q: URLSearchParams = new URLSearchParams({ dir: "b", from: token, to, limit: "100" });
+      const res: { status: number; json: { chunk?: TimelineEvent[]; end?: string } } = await this.call<{
+        chunk?: TimelineEvent[];
+        end?: string;
+      }>("GET", `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?${q}`);
+      if (res.status !== 200) throw new Error(`messages: ${res.status} ${JSON.stringify(res.json)}`);
+      const chunk: TimelineEvent[] = res.json.chunk ?? [];
+      events.push(...chunk);
+      token = chunk.length > 0 ? res.json.end : undefined;
+    }
+    return events;
+  }
+}
+
+export interface TimelineEvent {
+  event_id: string;
+  type: string;
+  content: { body?: string };
 }
 
 export interface SyncResponse {
@@ -86,7 +113,7 @@ export interface SyncResponse {
   rooms?: {
     join?: Record<
       string,
-      { timeline?: { events?: Array<{ event_id: string; type: string; content: { body?: string } }> } }
+      { timeline?: { events?: TimelineEvent[]; limited?: boolean; prev_batch?: string } }
     >;
   };
 }

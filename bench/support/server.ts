@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-const HEARTH = fileURLToPath(new URL("../../bin/hearth", import.meta.url));
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 export interface BenchServer {
   url: string;
@@ -39,7 +39,15 @@ export async function startBenchServer(): Promise<BenchServer> {
     env.HEARTH_DATABASE__URL = process.env.DATABASE_URL;
     env.HEARTH_DATABASE__SCHEMA = schema;
   }
-  const child: ChildProcess = spawn(HEARTH, ["serve"], { env, stdio: ["ignore", "pipe", "pipe"] });
+  // What bin/hearth does (bundle, then run the bundle), with room for node flags such as
+  // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server under load.
+  execFileSync(process.execPath, [path.join(ROOT, "scripts/build.mjs")], { cwd: ROOT, stdio: "ignore" });
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...nodeArgs, "--enable-source-maps", path.join(ROOT, "dist/hearth.mjs"), "serve"],
+    { env, stdio: ["ignore", "pipe", "pipe"] },
+  );
   let output = "";
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (d: Buffer): void => {
@@ -51,7 +59,6 @@ export async function startBenchServer(): Promise<BenchServer> {
     child.stderr?.on("data", onData);
     child.once("exit", (code) => reject(new Error(`server exited (${code}): ${output}`)));
   });
-  // bin/hearth execs node, so the child's pid is the server's.
   const pid = child.pid!;
   return {
     url,

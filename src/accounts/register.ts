@@ -1,6 +1,7 @@
 import type { HearthContext } from "../context.ts";
 import { MatrixError } from "../errors.ts";
 import { findUser, insertUser } from "../storage/accounts/users.ts";
+import { setProfileField } from "../storage/profiles/profiles.ts";
 import { hashPassword } from "./passwords.ts";
 import { consumeRegistrationToken } from "./registration-tokens.ts";
 import { createSessionIn, type Session, type SessionOptions } from "./session.ts";
@@ -39,6 +40,7 @@ export async function registerAccount(
   return ctx.db.transaction().execute(async (tx) => {
     const now = ctx.clock();
     let userId: string | undefined;
+    let chosen = "";
     const candidates =
       req.localpart !== undefined
         ? [req.localpart]
@@ -47,10 +49,13 @@ export async function registerAccount(
       const candidate = userIdOf(localpart, ctx.serverName);
       if (await insertUser(tx, { userId: candidate, passwordHash, createdTs: now })) {
         userId = candidate;
+        chosen = localpart;
         break;
       }
     }
     if (userId === undefined) throw userInUse();
+    // As Synapse does: clients show a name rather than a bare user id until the user picks one.
+    await setProfileField(tx, userId, "displayname", chosen, now);
     if (req.registrationToken !== null && !(await consumeRegistrationToken(tx, ctx, req.registrationToken))) {
       throw new MatrixError(401, "M_UNAUTHORIZED", "The registration token is no longer valid");
     }

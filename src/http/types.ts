@@ -1,11 +1,16 @@
 import type { Hono } from "hono";
 import type { HearthContext } from "../context.ts";
+import type { JsonValue } from "../core/json.ts";
 import type { Requester } from "./auth.ts";
 
 export interface HttpVariables {
   requestId: string;
   /** Set by requireAuth on authenticated routes. */
   requester: Requester;
+  /** Set by requireServerAuth on federation routes: the server that signed the request. */
+  origin: string;
+  /** Set by requireServerAuth: the body parsed losslessly from the verified bytes (undefined if none). */
+  federationContent: JsonValue | undefined;
 }
 
 export type HearthEnv = { Variables: HttpVariables };

@@ -13,7 +13,7 @@ import { serializeEvents } from "./serialize.ts";
 import { scanTimeline } from "./timeline-scan.ts";
 import { checkEventsVisibility } from "./visibility.ts";
 
-type EventReadContext = Pick<HearthContext, "db" | "streams" | "clock">;
+type EventReadContext = Pick<HearthContext, "db" | "streams" | "clock" | "rooms">;
 
 /** An event of the room's timeline that `userId` may see, or 404 (unknown and hidden look the same). */
 export async function visibleTimelineEvent(

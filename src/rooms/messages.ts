@@ -17,7 +17,7 @@ import { requireRoomReadAccess } from "./read-access.ts";
 import { serializeEvents } from "./serialize.ts";
 import { scanTimeline } from "./timeline-scan.ts";
 
-type MessagesContext = Pick<HearthContext, "db" | "streams" | "clock">;
+type MessagesContext = Pick<HearthContext, "db" | "streams" | "clock" | "rooms">;
 
 export interface MessagesRequest {
   roomId: string;

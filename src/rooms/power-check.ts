@@ -1,9 +1,7 @@
-import type { HearthContext } from "../context.ts";
 import { parsePowerLevels, requiredPowerLevel, userPowerLevel } from "../core/power-levels.ts";
-import { getRoomVersion } from "../core/room-versions.ts";
 import { getCurrentStateEventId } from "../storage/rooms/current-state.ts";
-import { roomVersionsOf } from "../storage/rooms/event-metadata.ts";
 import { getEvents } from "../storage/rooms/events.ts";
+import { roomVersions, type RoomVersionsContext } from "./room-versions.ts";
 
 /**
  * Whether the user could send a state event of `eventType` in the room's current state, by power level
@@ -12,12 +10,12 @@ import { getEvents } from "../storage/rooms/events.ts";
  * "moderator of this room's addressing" test.
  */
 export async function hasStatePower(
-  ctx: Pick<HearthContext, "db">,
+  ctx: RoomVersionsContext,
   roomId: string,
   userId: string,
   eventType: string,
 ): Promise<boolean> {
-  const version = getRoomVersion((await roomVersionsOf(ctx.db, [roomId])).get(roomId) ?? "");
+  const version = (await roomVersions(ctx, [roomId])).get(roomId);
   const createId = await getCurrentStateEventId(ctx.db, roomId, "m.room.create", "");
   if (!version || !createId) return false;
   const plId = await getCurrentStateEventId(ctx.db, roomId, "m.room.power_levels", "");

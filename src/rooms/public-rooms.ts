@@ -13,7 +13,7 @@ import { getEvents } from "../storage/rooms/events.ts";
 import { getCurrentMembership, joinedMemberCounts } from "../storage/rooms/membership-history.ts";
 import { hasStatePower } from "./power-check.ts";
 
-type DirectoryContext = Pick<HearthContext, "db" | "serverName">;
+type DirectoryContext = Pick<HearthContext, "db" | "serverName" | "rooms">;
 
 export async function getRoomDirectoryVisibility(
   ctx: DirectoryContext,

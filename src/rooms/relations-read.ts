@@ -14,7 +14,7 @@ import { requireRoomReadAccess } from "./read-access.ts";
 import { serializeEvents } from "./serialize.ts";
 import { checkEventsVisibility } from "./visibility.ts";
 
-type RelationsContext = Pick<HearthContext, "db" | "streams" | "clock">;
+type RelationsContext = Pick<HearthContext, "db" | "streams" | "clock" | "rooms">;
 
 /** How far `recurse=true` follows relations of relations (the spec asks for at least 3). */
 export const RELATIONS_RECURSION_DEPTH = 3;

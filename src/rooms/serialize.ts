@@ -1,14 +1,15 @@
 import type { HearthContext } from "../context.ts";
 import type { JsonObject } from "../core/json.ts";
-import { getRoomVersion, type RoomVersion } from "../core/room-versions.ts";
+import type { RoomVersion } from "../core/room-versions.ts";
 import { stateTupleKey } from "../core/state-key.ts";
-import { roomVersionsOf, transactionIdsOf } from "../storage/rooms/event-metadata.ts";
+import { transactionIdsOf } from "../storage/rooms/event-metadata.ts";
+import { roomVersions } from "./room-versions.ts";
 import { getEvents, type StoredEvent } from "../storage/rooms/events.ts";
 import { lookupStateEntries } from "../storage/rooms/state-lookup.ts";
 import { toClientEvent } from "./client-event.ts";
 import { loadRelationBundles, type RelationBundle } from "./relation-bundles.ts";
 
-type SerializeContext = Pick<HearthContext, "db" | "streams" | "clock">;
+type SerializeContext = Pick<HearthContext, "db" | "streams" | "clock" | "rooms">;
 
 export interface SerializeOptions {
   /** The requesting user: bundles (thread participation, visibility of bundled events) are theirs. */
@@ -22,17 +23,14 @@ export interface SerializeOptions {
   includeRoomId?: boolean;
 }
 
-async function versionsFor(
+function versionsFor(
   ctx: SerializeContext,
   events: readonly StoredEvent[],
 ): Promise<Map<string, RoomVersion>> {
-  const ids = await roomVersionsOf(ctx.db, [...new Set(events.map((ev) => ev.roomId))]);
-  const out = new Map<string, RoomVersion>();
-  for (const [roomId, id] of ids) {
-    const version = getRoomVersion(id);
-    if (version) out.set(roomId, version);
-  }
-  return out;
+  return roomVersions(
+    ctx,
+    events.map((ev) => ev.roomId),
+  );
 }
 
 /** Content and id of the state event each state event replaced (unsigned.prev_content, replaces_state). */

@@ -1,4 +1,5 @@
 import type { HearthConfig } from "../config/schema.ts";
+import type { RoomVersion } from "../core/room-versions.ts";
 import { TokenBucketLimiter } from "../util/token-bucket.ts";
 import { CommitNotifications } from "./commit-notifications.ts";
 import { KeyedMutex } from "./keyed-mutex.ts";
@@ -24,6 +25,8 @@ export interface RoomService {
   readonly profiles: ProfileLookup;
   /** What the last local write learnt about each room, so the next one need not read it again. */
   readonly writeCache: RoomWriteCache;
+  /** Each room's version, once read (it never changes); see room-versions.ts. */
+  readonly versions: Map<string, RoomVersion>;
 }
 
 export function createRoomService(opts: {
@@ -38,5 +41,6 @@ export function createRoomService(opts: {
     messageLimiter: new TokenBucketLimiter(opts.config.rate_limits.messages, opts.clock),
     profiles: opts.profiles ?? (async () => ({})),
     writeCache: new RoomWriteCache(),
+    versions: new Map(),
   };
 }

@@ -31,7 +31,8 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
   return sa.size === new Set(b).size && b.every((x) => sa.has(x));
 }
 
-function fromMap(
+/** A StateBefore over a state computed by the caller (e.g. resolved from states fetched over federation). */
+export function stateBeforeFromMap(
   state: Map<StateTupleKey, string>,
   opts: { deltaBase?: number; isCurrent: boolean; prevEvents: ReadonlyMap<string, StoredEvent> },
 ): StateBefore {
@@ -67,7 +68,7 @@ export async function computeStateBefore(
 ): Promise<StateBefore> {
   const isCurrent = extremityIds.length > 0 && sameSet(prevIds, extremityIds);
   if (prevIds.length === 0) {
-    return fromMap(new Map(), { isCurrent: extremityIds.length === 0, prevEvents: new Map() });
+    return stateBeforeFromMap(new Map(), { isCurrent: extremityIds.length === 0, prevEvents: new Map() });
   }
 
   const prevs =
@@ -107,5 +108,5 @@ export async function computeStateBefore(
 
   const sets = await Promise.all(groups.map((g) => loadStateGroup(db, g)));
   const resolved = await resolveStoredStates(db, version, sets);
-  return fromMap(resolved, { deltaBase: groups[0], isCurrent, prevEvents: prevs });
+  return stateBeforeFromMap(resolved, { deltaBase: groups[0], isCurrent, prevEvents: prevs });
 }

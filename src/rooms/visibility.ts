@@ -5,9 +5,9 @@
 import type { HearthContext } from "../context.ts";
 import { isJsonObject, type JsonObject } from "../core/json.ts";
 import { stateTupleKey } from "../core/state-key.ts";
-import { getEvents, type StoredEvent } from "../storage/rooms/events.ts";
+import type { StoredEvent } from "../storage/rooms/events.ts";
 import { latestJoinStreams } from "../storage/rooms/membership-history.ts";
-import { lookupStateEntries } from "../storage/rooms/state-lookup.ts";
+import { lookupStateEvents } from "../storage/rooms/state-lookup.ts";
 
 export type HistoryVisibility = "world_readable" | "shared" | "invited" | "joined";
 
@@ -67,10 +67,11 @@ const membershipOf = (content: JsonObject | undefined): string | undefined =>
   typeof content?.membership === "string" ? content.membership : undefined;
 
 /**
- * Visibility of many events for one user with a handful of queries: the history_visibility and the
- * user's member entry of each distinct state group (memoised per group, so a page of messages sharing
- * one group costs one lookup), the contents of those state events, and the user's latest join per room.
- * Outliers (no state known), rejected and soft-failed events are never visible to clients.
+ * Visibility of many events for one user with one or two queries: the history_visibility and the
+ * user's member event in each distinct state group (one lookup for all groups, which a page of
+ * messages mostly shares), and, only when some event hangs on it (`shared` history the user was not
+ * a member for), the user's latest join per room. Outliers (no state known), rejected and soft-failed
+ * events are never visible to clients.
  */
 export async function checkEventsVisibility(
   ctx: ReadContext,
@@ -86,7 +87,7 @@ export async function checkEventsVisibility(
 
   const hvKey = stateTupleKey("m.room.history_visibility", "");
   const memberKey = stateTupleKey("m.room.member", userId);
-  const groups = await lookupStateEntries(
+  const groups = await lookupStateEvents(
     ctx.db,
     candidates.map((ev) => ev.stateGroupBefore as number),
     [
@@ -94,38 +95,43 @@ export async function checkEventsVisibility(
       { type: "m.room.member", stateKey: userId },
     ],
   );
-  const stateEventIds = new Set<string>();
-  for (const entries of groups.values()) for (const id of entries.values()) stateEventIds.add(id);
-  const stateEvents = await getEvents(ctx.db, [...stateEventIds]);
-  const contentOf = (id: string | undefined): JsonObject | undefined => {
-    const content = id === undefined ? undefined : stateEvents.get(id)?.pdu.content;
-    return isJsonObject(content) ? content : undefined;
-  };
-  const latestJoins = await latestJoinStreams(
-    ctx.db,
-    userId,
-    candidates.map((ev) => ev.roomId),
-  );
+  const contentOf = (ev: StoredEvent | undefined): JsonObject | undefined =>
+    isJsonObject(ev?.pdu.content) ? ev.pdu.content : undefined;
 
-  for (const ev of candidates) {
+  const facts = candidates.map((ev): VisibilityFacts => {
     const entries = groups.get(ev.stateGroupBefore as number);
-    const facts: VisibilityFacts = {
+    const f: VisibilityFacts = {
       visibility: parseHistoryVisibility(contentOf(entries?.get(hvKey))),
       membership: membershipOf(contentOf(entries?.get(memberKey))),
-      joinedLater: (latestJoins.get(ev.roomId) ?? -Infinity) > (ev.streamOrdering ?? Infinity),
+      joinedLater: false,
     };
     const stateKey = ev.pdu.state_key;
     if (ev.pdu.type === "m.room.history_visibility" && stateKey === "") {
-      facts.visibilityAfter = parseHistoryVisibility(ev.pdu.content);
+      f.visibilityAfter = parseHistoryVisibility(ev.pdu.content);
     }
     if (ev.pdu.type === "m.room.member" && stateKey === userId) {
-      facts.membershipAfter = membershipOf(ev.pdu.content);
+      f.membershipAfter = membershipOf(ev.pdu.content);
     }
+    return f;
+  });
+  // joinedLater decides only events not already visible: spare the query when there are none.
+  const undecided = candidates.filter((_, i) => !mayUserSeeEvent(facts[i] as VisibilityFacts));
+  const latestJoins =
+    undecided.length === 0
+      ? new Map<string, number>()
+      : await latestJoinStreams(
+          ctx.db,
+          userId,
+          undecided.map((ev) => ev.roomId),
+        );
+  candidates.forEach((ev, i) => {
+    const f = facts[i] as VisibilityFacts;
+    f.joinedLater = (latestJoins.get(ev.roomId) ?? -Infinity) > (ev.streamOrdering ?? Infinity);
     out.set(ev.eventId, {
-      visible: mayUserSeeEvent(facts),
-      membership: facts.membershipAfter ?? facts.membership ?? "leave",
+      visible: mayUserSeeEvent(f),
+      membership: f.membershipAfter ?? f.membership ?? "leave",
     });
-  }
+  });
   return out;
 }
 

@@ -1,6 +1,8 @@
 import type { ColumnType } from "kysely";
 import type { AccountsMoreTables } from "./accounts/tables.ts";
 import type { E2eeTables } from "./e2ee/tables.ts";
+import type { ServerKeyTables } from "./federation/server-key-tables.ts";
+import type { FederationInboundTables } from "./federation/tables.ts";
 import type { ProfilesTables } from "./profiles/tables.ts";
 import type { SyncTables } from "./sync/tables.ts";
 
@@ -146,7 +148,14 @@ export interface RoomAliasesTable {
   created_ts: BigIntColumn;
 }
 
-export interface Database extends AccountsMoreTables, SyncTables, ProfilesTables, E2eeTables {
+export interface Database
+  extends
+    AccountsMoreTables,
+    SyncTables,
+    ProfilesTables,
+    FederationInboundTables,
+    ServerKeyTables,
+    E2eeTables {
   instance_meta: InstanceMetaTable;
   users: UsersTable;
   devices: DevicesTable;

@@ -8,7 +8,6 @@ import {
   membershipChanges,
   membershipsAt,
   membershipsAtStream,
-  roomsWithEventsIn,
   roomSummaries,
 } from "../storage/sync/sync-rooms.ts";
 import { allowsEvent, allowsRoomEvent, type EventFilter } from "./filter.ts";
@@ -31,12 +30,14 @@ import type { SyncRequest } from "./sync-request.ts";
 import { toDeviceSection } from "./to-device.ts";
 import { formatSyncToken, type SyncToken } from "./tokens.ts";
 
-type ComputeContext = Pick<HearthContext, "db" | "streams" | "clock" | "sync">;
+type ComputeContext = Pick<HearthContext, "db" | "streams" | "clock" | "sync" | "rooms">;
 
 export interface SyncResult {
   body: JsonObject;
   /** Nothing for the client: a long-poll keeps waiting. */
   empty: boolean;
+  /** The rooms the user is joined to at the snapshot (whose changes a long-poll waits for). */
+  joinedRoomIds: string[];
 }
 
 /** Rooms assembled at once; each takes a few queries, and the pool is shared with everything else. */
@@ -112,10 +113,7 @@ export async function computeSync(
   const inFull = new Set(
     plans.filter((p) => (p.kind === "join" || p.kind === "leave") && p.full).map((p) => p.roomId),
   );
-  const [withEvents, receiptDelta, receiptsAll, accountData, accountDataAll, summaries] = await Promise.all([
-    since && moved("events")
-      ? roomsWithEventsIn(ctx.db, incremental, since.events, upTo.events)
-      : Promise.resolve(new Set<string>()),
+  const [receiptDelta, receiptsAll, accountData, accountDataAll, summaries] = await Promise.all([
     since && moved("receipts")
       ? receiptChanges(ctx.db, incremental, req.userId, since.receipts, upTo.receipts)
       : [],
@@ -143,9 +141,10 @@ export async function computeSync(
     groups: new StateGroups(ctx),
     formatter: new SyncEventFormatter(ctx, { userId: req.userId, deviceId: req.deviceId, filter }),
   };
+  // Incremental rooms have no new events when the events stream has not moved: no window to read.
   const windows = plans.flatMap((p) =>
-    p.kind === "join" || p.kind === "leave"
-      ? (timelineWindow(req, upTo, p, withEvents.has(p.roomId)) ?? [])
+    (p.kind === "join" && (p.full || moved("events"))) || p.kind === "leave"
+      ? [timelineWindow(req, upTo, p)]
       : [],
   );
   const timelines = await loadTimelines(ctx, windows);
@@ -169,7 +168,6 @@ export async function computeSync(
     );
     if (plan.kind === "join") {
       const built = await joinedRoomSection(sectionCtx, plan, {
-        hasEvents: withEvents.has(plan.roomId),
         receipts: receiptsByRoom.get(plan.roomId) ?? [],
         accountData: roomData,
         summary: summaries.get(plan.roomId),
@@ -232,7 +230,8 @@ export async function computeSync(
     toDevice.events.length === 0 &&
     deviceLists.changed.length === 0 &&
     deviceLists.left.length === 0;
-  return { body, empty };
+  const joinedRoomIds = [...now.values()].filter((m) => m.membership === "join").map((m) => m.roomId);
+  return { body, empty, joinedRoomIds };
 }
 
 /**

@@ -1,14 +1,13 @@
 import type { HearthContext } from "../context.ts";
 import type { JsonObject } from "../core/json.ts";
-import { getRoomVersion } from "../core/room-versions.ts";
+import { roomVersions } from "../rooms/room-versions.ts";
 import { toClientEvent, toFederationFormatEvent } from "../rooms/client-event.ts";
 import { serializeEvents } from "../rooms/serialize.ts";
-import { roomVersionsOf } from "../storage/rooms/event-metadata.ts";
 import { getEvents, type StoredEvent } from "../storage/rooms/events.ts";
 import { projectEventFields } from "./event-fields.ts";
 import type { SyncFilter } from "./filter.ts";
 
-type FormatContext = Pick<HearthContext, "db" | "streams" | "clock">;
+type FormatContext = Pick<HearthContext, "db" | "streams" | "clock" | "rooms">;
 
 export interface FormatOptions {
   userId: string;
@@ -66,7 +65,10 @@ export class SyncEventFormatter {
   private async stateEvents(events: readonly StoredEvent[]): Promise<Map<string, JsonObject>> {
     const out = new Map<string, JsonObject>();
     const [versions, redactions] = await Promise.all([
-      roomVersionsOf(this.ctx.db, [...new Set(events.map((ev) => ev.roomId))]),
+      roomVersions(
+        this.ctx,
+        events.map((ev) => ev.roomId),
+      ),
       getEvents(
         this.ctx.db,
         events.flatMap((ev) => (ev.redactedBy === null ? [] : [ev.redactedBy])),
@@ -74,8 +76,7 @@ export class SyncEventFormatter {
     ]);
     const now = this.ctx.clock();
     for (const ev of events) {
-      const versionId = versions.get(ev.roomId);
-      const version = versionId === undefined ? undefined : getRoomVersion(versionId);
+      const version = versions.get(ev.roomId);
       if (!version) continue;
       const redaction = ev.redactedBy === null ? undefined : redactions.get(ev.redactedBy);
       out.set(

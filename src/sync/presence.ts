@@ -29,6 +29,16 @@ async function writePresence(
     (position) => upsertPresence(ctx.db, { userId, ...row, streamId: position }),
     () => ({ userIds: [userId], roomIds: rooms }),
   );
+  ctx.sync.presenceSeen.set(userId, { state: row.state, activeTs: row.lastActiveTs });
+}
+
+/** Presence of a remote user, as their server reported it in an m.presence EDU. */
+export async function setRemotePresence(
+  ctx: PresenceContext,
+  userId: string,
+  p: { state: PresenceState; statusMsg: string | null; lastActiveTs: number },
+): Promise<void> {
+  await writePresence(ctx, userId, p);
 }
 
 /** PUT /presence/{userId}/status. `statusMsg` undefined keeps nothing: the status is what was sent. */
@@ -56,15 +66,27 @@ export async function recordSyncPresence(
 ): Promise<void> {
   if (setPresence === "offline") return;
   const now = ctx.clock();
+  // Most syncs change nothing: what this process last stored says so without reading the row.
+  const seen = ctx.sync.presenceSeen.get(userId);
+  if (
+    seen?.state === setPresence &&
+    (setPresence !== "online" || now - seen.activeTs < ACTIVITY_WRITE_INTERVAL_MS)
+  ) {
+    return;
+  }
   const current = await getPresence(ctx.db, userId);
   if (!current || current.state !== setPresence) {
+    const lastActiveTs = setPresence === "online" ? now : (current?.lastActiveTs ?? now);
     await writePresence(ctx, userId, {
       state: setPresence,
       statusMsg: current?.statusMsg ?? null,
-      lastActiveTs: setPresence === "online" ? now : (current?.lastActiveTs ?? now),
+      lastActiveTs,
     });
   } else if (setPresence === "online" && now - current.lastActiveTs >= ACTIVITY_WRITE_INTERVAL_MS) {
     await touchLastActive(ctx.db, userId, now);
+    ctx.sync.presenceSeen.set(userId, { state: setPresence, activeTs: now });
+  } else {
+    ctx.sync.presenceSeen.set(userId, { state: setPresence, activeTs: current.lastActiveTs });
   }
 }
 

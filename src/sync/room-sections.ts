@@ -25,13 +25,11 @@ export interface RoomSectionContext {
 }
 
 export interface JoinedRoomExtras {
-  /** The room has events in the window (incremental syncs skip the timeline query otherwise). */
-  hasEvents: boolean;
   receipts: readonly ReceiptRow[];
   accountData: JsonObject[];
   /** Known up front for full sections (lazy-loading needs the heroes); incremental ones get it later. */
   summary: RoomSummaryRow | undefined;
-  /** The room's timeline, loaded with every other room's; undefined when the room has no new events. */
+  /** The room's timeline, loaded with every other room's. */
   timeline: Timeline | undefined;
 }
 
@@ -52,6 +50,7 @@ const NO_TIMELINE: Timeline = {
   memberships: new Map(),
   limited: false,
   scannedDownTo: undefined,
+  inWindow: false,
 };
 
 /**
@@ -104,8 +103,8 @@ export async function joinedRoomSection(
       ? ctx.sync.lazyMembers
       : undefined;
 
-  const touched = plan.full || extras.hasEvents;
   const timeline = extras.timeline ?? NO_TIMELINE;
+  const touched = plan.full || timeline.inWindow;
   const summary = extras.summary;
   const heroes = summary ? heroesOf(summary) : [];
   if (plan.full) lazyCache?.forget(userId, req.deviceId, roomId);
@@ -115,6 +114,7 @@ export async function joinedRoomSection(
         userId,
         mode: plan.full ? "full" : "delta",
         sinceStream: req.since?.events,
+        sinceGroup: timeline.sinceGroup,
         timeline: timeline.events,
         upTo: upTo.events,
         stateAfter: req.useStateAfter,
@@ -155,14 +155,12 @@ export async function joinedRoomSection(
   return { section, membersChanged: members.size > 0 };
 }
 
-/** The timeline window a joined or left room's section shows, or undefined when it has nothing new. */
+/** The timeline window a joined or left room's section shows. */
 export function timelineWindow(
   req: SyncRequest,
   upTo: SyncToken,
   plan: Extract<RoomPlan, { kind: "join" | "leave" }>,
-  hasEvents: boolean,
-): TimelineWindow | undefined {
-  if (plan.kind === "join" && !plan.full && !hasEvents) return undefined;
+): TimelineWindow {
   return {
     roomId: plan.roomId,
     userId: req.userId,
@@ -170,6 +168,7 @@ export function timelineWindow(
     upTo: plan.kind === "leave" ? plan.upTo : upTo.events,
     limit: timelineLimit(req.filter),
     filter: req.filter.room.timeline,
+    delta: !plan.full && plan.after !== undefined,
   };
 }
 
@@ -205,6 +204,7 @@ export async function leftRoomSection(
         userId: req.userId,
         mode: plan.full ? "full" : "delta",
         sinceStream: req.since?.events,
+        sinceGroup: timeline.sinceGroup,
         timeline: timeline.events,
         upTo: plan.upTo,
         stateAfter: req.useStateAfter,

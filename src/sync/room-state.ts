@@ -44,6 +44,8 @@ export interface RoomStateRequest {
   /** "full": everything (initial sync, full_state, newly joined); "delta": changes since `sinceStream`. */
   mode: "full" | "delta";
   sinceStream?: number;
+  /** The state group at `sinceStream`, when the caller already knows it. */
+  sinceGroup?: number;
   /** The returned timeline, oldest first. */
   timeline: readonly StoredEvent[];
   /** Where the room's state is read when the timeline is empty (snapshot, or the user's leave). */
@@ -87,7 +89,7 @@ export async function roomState(
 
   let sinceGroup: number | undefined;
   if (req.mode === "delta" && req.sinceStream !== undefined) {
-    sinceGroup = await groups.groupAtStream(req.roomId, req.sinceStream);
+    sinceGroup = req.sinceGroup ?? (await groups.groupAtStream(req.roomId, req.sinceStream));
   }
   const delta = sinceGroup !== undefined;
   const inTimeline = new Set(req.stateAfter ? [] : req.timeline.map((ev) => ev.eventId));

@@ -15,6 +15,8 @@ export interface TimelineWindow {
   upTo: number;
   limit: number;
   filter: RoomEventFilter;
+  /** An incremental section: its state is a delta from the state at `after` (see Timeline.sinceGroup). */
+  delta: boolean;
 }
 
 export interface Timeline {
@@ -26,6 +28,10 @@ export interface Timeline {
   limited: boolean;
   /** Stream position of the oldest event examined (where paging back should continue from). */
   scannedDownTo: number | undefined;
+  /** The window holds events, whether or not any is shown (a delta section must then be worked out). */
+  inWindow: boolean;
+  /** For delta windows with events: the state group at `after`, found with the first batch. */
+  sinceGroup?: number;
 }
 
 /**
@@ -97,12 +103,16 @@ class Scan {
     this.batch = Math.min(MAX_BATCH, this.batch * 2);
   }
 
+  sinceGroup: number | undefined;
+
   private finish(limited: boolean): void {
     this.result = {
       events: [...this.newestFirst].reverse(),
       memberships: this.memberships,
       limited,
       scannedDownTo: this.scannedDownTo,
+      inWindow: this.scanned > 0,
+      sinceGroup: this.sinceGroup,
     };
   }
 }
@@ -117,17 +127,11 @@ async function runScan(ctx: TimelineContext, scan: Scan): Promise<Timeline> {
 }
 
 /**
- * The newest `limit` events in the window that the user may see (history visibility, judged per event)
- * and the filter allows, and whether more such events exist before them.
- */
-export function loadTimeline(ctx: TimelineContext, w: TimelineWindow): Promise<Timeline> {
-  return runScan(ctx, new Scan(w));
-}
-
-/**
  * Timelines of many rooms of one user: the first batch of every room comes from one query and one
  * visibility check (an initial sync of a hundred rooms is then a handful of queries, not hundreds);
- * only rooms whose first batch did not settle it go on alone.
+ * only rooms whose first batch did not settle it go on alone. Rooms without events in their window
+ * cost an index probe in that query, so incremental syncs ask for every room rather than first
+ * finding out which have events.
  */
 export async function loadTimelines(
   ctx: TimelineContext,
@@ -136,15 +140,22 @@ export async function loadTimelines(
   const out = new Map<string, Timeline>();
   if (windows.length === 0) return out;
   const scans = windows.map((w) => new Scan(w));
-  const rows = await streamEventsDescMany(
+  const { events, boundaries } = await streamEventsDescMany(
     ctx.db,
-    scans.map((s) => ({ roomId: s.w.roomId, after: s.w.after, upTo: s.w.upTo, limit: s.batch })),
+    scans.map((s) => ({
+      roomId: s.w.roomId,
+      after: s.w.after,
+      upTo: s.w.upTo,
+      limit: s.batch,
+      boundary: s.w.delta,
+    })),
   );
   const userId = windows[0]!.userId;
-  const verdicts = await checkEventsVisibility(ctx, userId, [...rows.values()].flat());
+  const verdicts = await checkEventsVisibility(ctx, userId, [...events.values()].flat());
   await Promise.all(
     scans.map(async (scan) => {
-      scan.consume(rows.get(scan.w.roomId) ?? [], verdicts);
+      scan.sinceGroup = boundaries.get(scan.w.roomId);
+      scan.consume(events.get(scan.w.roomId) ?? [], verdicts);
       out.set(scan.w.roomId, await runScan(ctx, scan));
     }),
   );

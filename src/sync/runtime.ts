@@ -13,6 +13,11 @@ export interface SyncRuntime {
   readonly deviceLists: StreamWriter;
   readonly typing: TypingTracker;
   readonly lazyMembers: LazyMemberCache;
+  /**
+   * Each local user's presence as this process last wrote or read it, so a sync that would change
+   * nothing needs no query. Another process changing it is noticed once the activity interval lapses.
+   */
+  readonly presenceSeen: Map<string, { state: string; activeTs: number }>;
 }
 
 export function createSyncRuntime(streams: Streams, notifier: Notifier): SyncRuntime {
@@ -24,5 +29,6 @@ export function createSyncRuntime(streams: Streams, notifier: Notifier): SyncRun
     deviceLists: new StreamWriter("device_lists", streams.device_lists, notifier),
     typing: new TypingTracker(notifier),
     lazyMembers: new LazyMemberCache(),
+    presenceSeen: new Map(),
   };
 }

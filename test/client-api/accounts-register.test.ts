@@ -44,6 +44,13 @@ describe("POST /register with open registration (m.login.dummy)", () => {
     expect((await login(hs, "alice", alice.password)).status).toBe(200);
   });
 
+  it("the new account's displayname is its localpart (as Synapse sets it), until the user picks one", async () => {
+    const bob = await register(hs, "Bob");
+    const res = await call(hs, "GET", v3(`/profile/${bob.userId}`));
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ displayname: "bob" });
+  });
+
   it("accepts every character of the localpart grammar", async () => {
     const user = await register(hs, "a-z.0_9=x/y+z");
     expect(user.userId).toBe("@a-z.0_9=x/y+z:hearth.test");

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadStateGroup, loadStateGroups } from "../../src/storage/rooms/state-groups.ts";
-import { streamEventsDescMany } from "../../src/storage/sync/sync-rooms.ts";
+import { latestEventAtStream, streamEventsDescMany } from "../../src/storage/sync/sync-rooms.ts";
 import { startTestHomeserver, type TestHomeserver } from "../support/homeserver.ts";
 import { createTestUser } from "../support/users.ts";
 import { RoomDriver } from "./helpers.ts";
@@ -22,11 +22,14 @@ it("batched reads agree with the one-at-a-time ones", async () => {
   const upTo = hs.ctx.streams.events.persistedUpTo;
   const windows = [
     { roomId: a, upTo, limit: 40 },
-    { roomId: b, after: 3, upTo, limit: 5 },
+    { roomId: b, after: 3, upTo, limit: 5, boundary: true },
   ];
   const batched = await streamEventsDescMany(hs.ctx.db, windows);
-  expect(batched.get(b)).toHaveLength(5);
-  const events = [...(batched.get(a) ?? []), ...(batched.get(b) ?? [])];
+  expect(batched.events.get(b)).toHaveLength(5);
+  // The delta's starting point comes with the rows: the group the single-room query finds at `after`.
+  expect(batched.boundaries.get(b)).toBe((await latestEventAtStream(hs.ctx.db, b, 3))?.stateGroupAfter);
+  expect(batched.boundaries.has(a)).toBe(false);
+  const events = [...(batched.events.get(a) ?? []), ...(batched.events.get(b) ?? [])];
   const groups = events.flatMap((ev) => (ev.stateGroupAfter === null ? [] : [ev.stateGroupAfter]));
   const all = await loadStateGroups(hs.ctx.db, groups);
   for (const id of new Set(groups)) expect(all.get(id)).toEqual(await loadStateGroup(hs.ctx.db, id));

@@ -1,6 +1,9 @@
 import { sql } from "kysely";
 import { stateTupleKey, type StateTupleKey } from "../../core/state-key.ts";
+import type { Selectable } from "kysely";
 import type { Db } from "../database.ts";
+import type { EventsTable } from "../schema.ts";
+import { storedEventFromRow, type StoredEvent } from "./events.ts";
 
 export interface StateKeyQuery {
   type: string;
@@ -67,5 +70,44 @@ export async function lookupStateByType(
   const out = new Map<StateTupleKey, string>();
   for (const row of rows.rows)
     if (row.event_id !== null) out.set(stateTupleKey(row.type, row.state_key), row.event_id);
+  return out;
+}
+
+/**
+ * lookupStateEntries with the events themselves, in the same round trip: for callers that need the
+ * entries' contents (history visibility reads two small events per state group).
+ */
+export async function lookupStateEvents(
+  db: Db,
+  groupIds: readonly number[],
+  keys: readonly StateKeyQuery[],
+): Promise<Map<number, Map<StateTupleKey, StoredEvent>>> {
+  const out = new Map<number, Map<StateTupleKey, StoredEvent>>();
+  const roots = [...new Set(groupIds)];
+  for (const id of roots) out.set(id, new Map());
+  if (roots.length === 0 || keys.length === 0) return out;
+  const rows = await sql<Selectable<EventsTable> & { root: string; entry_type: string; entry_key: string }>`
+    WITH RECURSIVE chain(root, id, prev_group, n) AS (
+      SELECT id, id, prev_group, 0 FROM state_groups WHERE id = ANY(${roots.map(String)}::bigint[])
+      UNION ALL
+      SELECT c.root, g.id, g.prev_group, c.n + 1
+      FROM state_groups g JOIN chain c ON g.id = c.prev_group
+    ),
+    wanted(type, state_key) AS (
+      SELECT * FROM unnest(${keys.map((k) => k.type)}::text[], ${keys.map((k) => k.stateKey)}::text[])
+    ),
+    nearest AS (
+      SELECT DISTINCT ON (c.root, e.type, e.state_key) c.root, e.type, e.state_key, e.event_id
+      FROM chain c
+      JOIN state_group_entries e ON e.state_group = c.id
+      JOIN wanted w ON w.type = e.type AND w.state_key = e.state_key
+      ORDER BY c.root, e.type, e.state_key, c.n
+    )
+    SELECT n.root, n.type AS entry_type, n.state_key AS entry_key, ev.*
+    FROM nearest n JOIN events ev ON ev.event_id = n.event_id
+  `.execute(db);
+  for (const row of rows.rows) {
+    out.get(Number(row.root))?.set(stateTupleKey(row.entry_type, row.entry_key), storedEventFromRow(row));
+  }
   return out;
 }

@@ -153,38 +153,78 @@ export interface StreamWindow {
   after?: number;
   upTo: number;
   limit: number;
+  /**
+   * Also report the state group after the newest timeline event at or before `after` (the state a
+   * client synced up to `after` has), if the window has any event at all.
+   */
+  boundary?: boolean;
 }
 
-/** streamEventsDesc for many rooms in one query (one index range scan per room). */
+export interface StreamWindowRows {
+  /** Newest first. */
+  events: Map<string, StoredEvent[]>;
+  /** Room → state group at `after`, for windows that asked and have events. */
+  boundaries: Map<string, number>;
+}
+
+/**
+ * streamEventsDesc for many rooms in one query (one index range scan per room), with the state group
+ * each asking window's delta starts from: incremental syncs need both, and one round trip is cheaper
+ * than two.
+ */
 export async function streamEventsDescMany(
   db: Db,
   windows: readonly StreamWindow[],
-): Promise<Map<string, StoredEvent[]>> {
-  const out = new Map<string, StoredEvent[]>();
+): Promise<StreamWindowRows> {
+  const out: StreamWindowRows = { events: new Map(), boundaries: new Map() };
   if (windows.length === 0) return out;
-  const rows = await sql<Selectable<EventsTable>>`
-    SELECT e.* FROM unnest(
-      ${windows.map((w) => w.roomId)}::text[],
-      ${windows.map((w) => (w.after === undefined ? null : String(w.after)))}::bigint[],
-      ${windows.map((w) => String(w.upTo))}::bigint[],
-      ${windows.map((w) => w.limit)}::int[]
-    ) AS w(room_id, after, up_to, lim)
+  const timeline = sql`outlier = false AND rejected_reason IS NULL AND soft_failed = false AND stream_ordering IS NOT NULL`;
+  const rows = await sql<Selectable<EventsTable> & { boundary: boolean }>`
+    WITH w AS (
+      SELECT * FROM unnest(
+        ${windows.map((w) => w.roomId)}::text[],
+        ${windows.map((w) => (w.after === undefined ? null : String(w.after)))}::bigint[],
+        ${windows.map((w) => String(w.upTo))}::bigint[],
+        ${windows.map((w) => w.limit)}::int[],
+        ${windows.map((w) => w.boundary === true)}::boolean[]
+      ) AS w(room_id, after, up_to, lim, boundary)
+    )
+    SELECT e.*, false AS boundary FROM w
     CROSS JOIN LATERAL (
       SELECT * FROM events
-      WHERE room_id = w.room_id AND outlier = false AND rejected_reason IS NULL AND soft_failed = false
-        AND stream_ordering IS NOT NULL AND stream_ordering <= w.up_to
+      WHERE room_id = w.room_id AND ${timeline} AND stream_ordering <= w.up_to
         AND (w.after IS NULL OR stream_ordering > w.after)
       ORDER BY stream_ordering DESC
       LIMIT w.lim
     ) e
-    ORDER BY e.stream_ordering DESC
+    UNION ALL
+    SELECT b.*, true AS boundary FROM w
+    CROSS JOIN LATERAL (
+      SELECT * FROM events
+      WHERE room_id = w.room_id AND ${timeline} AND stream_ordering <= w.after
+        AND state_group_after IS NOT NULL
+      ORDER BY stream_ordering DESC
+      LIMIT 1
+    ) b
+    WHERE w.boundary AND w.after IS NOT NULL AND EXISTS (
+      SELECT 1 FROM events x
+      WHERE x.room_id = w.room_id AND x.stream_ordering > w.after AND x.stream_ordering <= w.up_to
+    )
   `.execute(db);
   for (const row of rows.rows) {
+    if (row.boundary) {
+      // Only its state group is wanted: no need to parse the event.
+      if (row.state_group_after !== null) out.boundaries.set(row.room_id, Number(row.state_group_after));
+      continue;
+    }
     const ev = storedEventFromRow(row);
-    let list = out.get(ev.roomId);
-    if (!list) out.set(ev.roomId, (list = []));
+    let list = out.events.get(ev.roomId);
+    if (!list) out.events.set(ev.roomId, (list = []));
     list.push(ev);
   }
+  // A UNION keeps no order: each room's rows go back to newest first here.
+  for (const list of out.events.values())
+    list.sort((a, b) => (b.streamOrdering ?? 0) - (a.streamOrdering ?? 0));
   return out;
 }
 

@@ -1,0 +1,31 @@
+import { readFile } from "node:fs/promises";
+import type { HearthConfig } from "../../config/schema.ts";
+import { AddressPolicy } from "../../util/address-policy.ts";
+import { createServerResolver } from "../discovery/resolver.ts";
+import { createFederationAgent } from "./agent.ts";
+import type { FederationTransport } from "./transport.ts";
+import { createUndiciTransport } from "./undici-transport.ts";
+
+/** Largest response body accepted from another server (send_join answers for big rooms are large). */
+export const MAX_FEDERATION_RESPONSE_BYTES = 256 * 1024 * 1024;
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/** HTTPS delivery as the config says: trusted CAs, certificate checks, address policy. */
+export async function createProductionTransport(config: HearthConfig): Promise<FederationTransport> {
+  const fed = config.federation;
+  const ca =
+    fed.trusted_ca_files.length === 0
+      ? undefined
+      : await Promise.all(fed.trusted_ca_files.map((file) => readFile(file, "utf8")));
+  const agent = createFederationAgent({
+    policy: new AddressPolicy(fed),
+    ca,
+    verifyCertificates: fed.verify_certificates,
+    connectTimeoutMs: CONNECT_TIMEOUT_MS,
+  });
+  return createUndiciTransport({
+    resolver: createServerResolver(),
+    dispatcher: agent,
+    maxResponseBytes: MAX_FEDERATION_RESPONSE_BYTES,
+  });
+}

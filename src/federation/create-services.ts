@@ -1,0 +1,43 @@
+import type { HearthConfig } from "../config/schema.ts";
+import type { ServerKeys } from "../keys/signing-key-file.ts";
+import type { Db } from "../storage/database.ts";
+import type { Logger } from "../util/logger.ts";
+import { createFederationClient } from "./client/federation-client.ts";
+import { createProductionTransport } from "./client/production-transport.ts";
+import type { FederationTransport } from "./client/transport.ts";
+import { directKeySource } from "./keyring/direct-source.ts";
+import { ServerKeyring } from "./keyring/keyring.ts";
+import type { FederationServices } from "./services.ts";
+
+export interface FederationServicesDeps {
+  config: HearthConfig;
+  keys: ServerKeys;
+  db: Db;
+  clock: () => number;
+  log: Logger;
+  /** Delivery of outbound requests; HTTPS with undici when not given (tests pass an in-process one). */
+  transport?: FederationTransport;
+}
+
+/** The client and keyring of one instance, and how to release the client's connections. */
+export async function createFederationServices(
+  deps: FederationServicesDeps,
+): Promise<{ services: FederationServices; close(): Promise<void> }> {
+  const serverName = deps.config.server_name;
+  const transport = deps.transport ?? (await createProductionTransport(deps.config));
+  const client = createFederationClient({ serverName, signingKey: () => deps.keys.current, transport });
+  const keyring = new ServerKeyring({
+    serverName,
+    ownKeys: deps.keys,
+    db: deps.db,
+    clock: deps.clock,
+    log: deps.log,
+    sources: [directKeySource(client, deps.clock)],
+  });
+  return {
+    services: { client, keyring },
+    close: async () => {
+      await transport.close?.();
+    },
+  };
+}

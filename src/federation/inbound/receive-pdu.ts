@@ -1,0 +1,179 @@
+import { isJsonObject, type JsonObject, type JsonValue } from "../../core/json.ts";
+import { prevEventIds, stateKeyOf, type IdentifiedPdu } from "../../core/pdu.ts";
+import type { RoomVersion } from "../../core/room-versions.ts";
+import { roomVersions } from "../../rooms/room-versions.ts";
+import { stateTupleKey, type StateTupleKey } from "../../core/state-key.ts";
+import type { HearthContext } from "../../context.ts";
+import { acceptRemoteEvent, type RemoteEventOutcome } from "../../rooms/remote-events.ts";
+import { getEvent, getEvents } from "../../storage/rooms/events.ts";
+import { getForwardExtremities } from "../../storage/rooms/forward-extremities.ts";
+import { checkReceivedPdu, claimedRoomId, DroppedPduError } from "./check-pdu.ts";
+import { ensureAuthEvents, fetchEvents, storeFetchedEvents, unknownIds } from "./fetched-events.ts";
+import type { FederationPeers } from "./peers.ts";
+import { fetchMissingEvents, fetchStateIds, RemoteFetchError } from "./remote-events.ts";
+
+/** get_missing_events asks for at most this many events (the spec's default). */
+export const MISSING_EVENTS_LIMIT = 10;
+
+export interface PduResult {
+  eventId: string | undefined;
+  /** Undefined when the event was accepted (or soft-failed, which the sender need not know). */
+  error?: string;
+  outcome?: RemoteEventOutcome["status"] | "dropped";
+}
+
+export interface ReceiveOptions {
+  /** Ask the origin for missing prev events first (off for events that came from such a request). */
+  fillGaps: boolean;
+}
+
+class PduError extends Error {}
+
+async function roomVersion(ctx: HearthContext, roomId: string): Promise<RoomVersion> {
+  const version = (await roomVersions(ctx, [roomId])).get(roomId);
+  // Rooms of versions this server cannot handle are as good as unknown.
+  if (!version) throw new PduError("unknown room");
+  return version;
+}
+
+/**
+ * The state after prev event `prevId`, which this server lacks: `state_ids` at it from the origin,
+ * the events it names fetched and stored as outliers, plus the prev event itself when it is state.
+ */
+async function stateAfterRemotePrev(
+  ctx: HearthContext,
+  peers: FederationPeers,
+  origin: string,
+  roomId: string,
+  version: RoomVersion,
+  prevId: string,
+): Promise<Map<StateTupleKey, string>> {
+  const { pduIds, authChainIds } = await fetchStateIds(peers.client, origin, roomId, prevId);
+  const missing = await unknownIds(ctx, [...authChainIds, ...pduIds, prevId]);
+  await storeFetchedEvents(ctx, peers, roomId, version, await fetchEvents(peers, origin, missing));
+  const events = await getEvents(ctx.db, [...pduIds, prevId]);
+  const prev = events.get(prevId);
+  if (!prev) throw new PduError(`could not fetch prev event ${prevId}`);
+  const state = new Map<StateTupleKey, string>();
+  for (const id of pduIds) {
+    const ev = events.get(id);
+    const key = ev && stateKeyOf(ev.pdu);
+    if (!ev || key === undefined) throw new PduError(`could not fetch state event ${id} at ${prevId}`);
+    state.set(stateTupleKey(ev.pdu.type, key), id);
+  }
+  const prevKey = stateKeyOf(prev.pdu);
+  if (prevKey !== undefined && prev.rejectedReason === null) {
+    state.set(stateTupleKey(prev.pdu.type, prevKey), prevId);
+  }
+  return state;
+}
+
+async function missingPrevs(ctx: HearthContext, event: IdentifiedPdu): Promise<string[]> {
+  const ids = prevEventIds(event);
+  const known = await getEvents(ctx.db, ids);
+  return ids.filter((id) => known.get(id)?.stateGroupAfter == null);
+}
+
+/**
+ * Fills the gap before `event`: missing prev events from `get_missing_events` (each processed as a
+ * received PDU, oldest first), then, for prev events still unknown, their state from `state_ids`.
+ */
+async function fillGap(
+  ctx: HearthContext,
+  peers: FederationPeers,
+  origin: string,
+  roomId: string,
+  version: RoomVersion,
+  event: IdentifiedPdu,
+  opts: ReceiveOptions,
+): Promise<Map<string, Map<StateTupleKey, string>>> {
+  let missing = await missingPrevs(ctx, event);
+  const states = new Map<string, Map<StateTupleKey, string>>();
+  if (missing.length === 0) return states;
+  if (opts.fillGaps) {
+    const earliest = (await getForwardExtremities(ctx.db, roomId)).map((e) => e.eventId);
+    let events: JsonObject[] = [];
+    try {
+      events = await fetchMissingEvents(peers.client, origin, roomId, {
+        earliest,
+        latest: [event.event_id],
+        limit: MISSING_EVENTS_LIMIT,
+        minDepth: 0,
+      });
+    } catch (e) {
+      if (!(e instanceof RemoteFetchError)) throw e;
+    }
+    const depth = (ev: JsonObject): number => (typeof ev.depth === "number" ? ev.depth : 0);
+    for (const ev of events.sort((a, b) => depth(a) - depth(b))) {
+      await receivePdu(ctx, peers, origin, ev, { fillGaps: false });
+    }
+    missing = await missingPrevs(ctx, event);
+  }
+  for (const id of missing) {
+    try {
+      states.set(id, await stateAfterRemotePrev(ctx, peers, origin, roomId, version, id));
+    } catch (e) {
+      if (e instanceof RemoteFetchError)
+        throw new PduError(`could not fetch the state at ${id}: ${e.message}`);
+      throw e;
+    }
+  }
+  return states;
+}
+
+/**
+ * Runs one received PDU through the spec's checks in order and stores it: format and signatures
+ * (drop), content hash (redact), auth events fetched if missing, prev events fetched or their state
+ * fetched if missing, then auth against auth events and state before (reject) and current state (soft
+ * fail). Idempotent: an event already stored is answered as it was.
+ */
+export async function receivePdu(
+  ctx: HearthContext,
+  peers: FederationPeers,
+  origin: string,
+  raw: JsonValue,
+  opts: ReceiveOptions = { fillGaps: true },
+): Promise<PduResult> {
+  let eventId: string | undefined;
+  try {
+    const roomId = claimedRoomId(raw);
+    if (roomId === undefined || !isJsonObject(raw)) throw new PduError("PDU has no room id");
+    const version = await roomVersion(ctx, roomId);
+    const checked = await checkReceivedPdu(peers.keyring, raw, version, roomId);
+    const event = checked.event;
+    eventId = event.event_id;
+    const existing = await getEvent(ctx.db, eventId);
+    if (existing && !existing.outlier) {
+      return existing.rejectedReason === null
+        ? { eventId, outcome: "known" }
+        : { eventId, outcome: "known", error: `rejected: ${existing.rejectedReason}` };
+    }
+    await ensureAuthEvents(ctx, peers, origin, roomId, version, event);
+    const prevStates = await fillGap(ctx, peers, origin, roomId, version, event, opts);
+    const outcome = await acceptRemoteEvent(ctx, {
+      roomId,
+      version,
+      event,
+      rejectedReason: checked.rejectedReason,
+      prevStates,
+    });
+    switch (outcome.status) {
+      case "accepted":
+      case "soft_failed":
+        return { eventId, outcome: outcome.status };
+      case "known":
+        return outcome.reason === undefined
+          ? { eventId, outcome: "known" }
+          : { eventId, outcome: "known", error: `rejected: ${outcome.reason}` };
+      case "rejected":
+        return { eventId, outcome: "rejected", error: `rejected: ${outcome.reason}` };
+      case "missing":
+        return { eventId, outcome: "missing", error: outcome.reason };
+    }
+  } catch (e) {
+    if (e instanceof PduError || e instanceof DroppedPduError) {
+      return { eventId, outcome: "dropped", error: e.message };
+    }
+    throw e;
+  }
+}

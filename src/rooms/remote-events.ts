@@ -1,0 +1,204 @@
+import type { IdentifiedPdu } from "../core/pdu.ts";
+import { authEventIds, prevEventIds } from "../core/pdu.ts";
+import type { RoomVersion } from "../core/room-versions.ts";
+import type { StateTupleKey } from "../core/state-key.ts";
+import type { HearthContext } from "../context.ts";
+import { checkAuth } from "../core/auth-rules.ts";
+import { authStateKeys, checkAgainstAuthEvents } from "../core/auth/received-event.ts";
+import type { Db } from "../storage/database.ts";
+import { getCurrentStateIdsFor } from "../storage/rooms/current-state-writes.ts";
+import { getEvent, getEvents } from "../storage/rooms/events.ts";
+import { getForwardExtremities } from "../storage/rooms/forward-extremities.ts";
+import { deleteOutlier } from "../storage/rooms/outlier-writes.ts";
+import { loadStateGroup } from "../storage/rooms/state-groups.ts";
+import { persistEvent } from "./persist-event.ts";
+import { resolveStoredStates } from "./resolve-stored-states.ts";
+import { withRoomWrite } from "./room-write.ts";
+import {
+  computeStateBefore,
+  MissingPrevStateError,
+  stateBeforeFromMap,
+  type StateBefore,
+} from "./state-before.ts";
+
+/** An event received from another server, already past the format, signature and hash checks. */
+export interface RemoteEventInput {
+  roomId: string;
+  version: RoomVersion;
+  event: IdentifiedPdu;
+  /** Set when the event is kept only as a rejected event (e.g. an over-long id in a lenient version). */
+  rejectedReason?: string;
+  /** State after prev events this server has no state for (fetched with state_ids), by prev event id. */
+  prevStates?: ReadonlyMap<string, ReadonlyMap<StateTupleKey, string>>;
+}
+
+export type RemoteEventOutcome =
+  | { status: "accepted" | "soft_failed" }
+  | { status: "rejected"; reason: string }
+  /** Already stored (not as an outlier) before: nothing was written; `reason` if it was rejected. */
+  | { status: "known"; reason?: string }
+  /** Auth events or prev state missing: nothing was written. */
+  | { status: "missing"; reason: string };
+
+export interface OutlierInput {
+  event: IdentifiedPdu;
+  rejectedReason?: string;
+}
+
+/** The room's create event: cited by v1–v11 events, implied by the room id in v12. */
+async function roomCreateEvent(
+  tx: Db,
+  roomId: string,
+  version: RoomVersion,
+  authEvents: readonly IdentifiedPdu[],
+): Promise<IdentifiedPdu | undefined> {
+  if (version.roomIdFromCreateEvent) return (await getEvent(tx, `$${roomId.slice(1)}`))?.pdu;
+  return authEvents.find((e) => e.type === "m.room.create" && e.state_key === "");
+}
+
+/**
+ * Stores events known without their state (auth chains, state fetched to close a gap), each already
+ * checked against its own auth events by the caller; ones already stored are left alone.
+ */
+export async function storeOutliers(
+  ctx: HearthContext,
+  roomId: string,
+  version: RoomVersion,
+  events: readonly OutlierInput[],
+): Promise<void> {
+  if (events.length === 0) return;
+  await withRoomWrite(ctx, roomId, async (tx) => {
+    const known = await getEvents(
+      tx,
+      events.map((e) => e.event.event_id),
+    );
+    for (const { event, rejectedReason } of events) {
+      if (known.has(event.event_id)) continue;
+      await persistEvent(tx, {
+        roomId,
+        version,
+        event,
+        before: undefined,
+        streamOrdering: null,
+        rejectedReason: rejectedReason ?? null,
+        now: ctx.clock(),
+      });
+    }
+    return { value: undefined };
+  });
+}
+
+/** The state before the event: the state after each prev event, resolved when there are several. */
+async function stateBeforeRemote(
+  tx: Db,
+  input: RemoteEventInput,
+  extremities: readonly string[],
+): Promise<StateBefore> {
+  const { roomId, version, event } = input;
+  const prevIds = prevEventIds(event);
+  const prevs = await getEvents(tx, prevIds);
+  if (prevIds.every((id) => prevs.get(id)?.stateGroupAfter != null)) {
+    return computeStateBefore(tx, roomId, version, prevIds, extremities, prevs);
+  }
+  const sets: Map<StateTupleKey, string>[] = [];
+  let deltaBase: number | undefined;
+  for (const id of prevIds) {
+    const group = prevs.get(id)?.stateGroupAfter;
+    if (group != null) {
+      deltaBase ??= group;
+      sets.push(await loadStateGroup(tx, group));
+      continue;
+    }
+    const fetched = input.prevStates?.get(id);
+    if (!fetched) throw new MissingPrevStateError(`no state after ${id}`);
+    sets.push(new Map(fetched));
+  }
+  const resolved = await resolveStoredStates(tx, version, sets);
+  return stateBeforeFromMap(resolved, { deltaBase, isCurrent: false, prevEvents: prevs });
+}
+
+async function authAgainst(
+  tx: Db,
+  version: RoomVersion,
+  event: IdentifiedPdu,
+  ids: ReadonlyMap<StateTupleKey, string>,
+): Promise<string | undefined> {
+  const events = await getEvents(tx, [...ids.values()]);
+  const state = new Map<StateTupleKey, IdentifiedPdu>();
+  for (const [k, id] of ids) {
+    const ev = events.get(id);
+    if (ev) state.set(k, ev.pdu);
+  }
+  const result = checkAuth(version, event, state);
+  return result.allowed ? undefined : result.reason;
+}
+
+/**
+ * Steps 4–6 of the checks on receipt, then storage, in one room write: auth against the cited auth
+ * events (reject), against the state before the event (reject), against current state (soft fail).
+ * Rejected and soft-failed events are stored but never become forward extremities or current state.
+ * An event stored earlier as an outlier is stored again, now with its state.
+ */
+export async function acceptRemoteEvent(
+  ctx: HearthContext,
+  input: RemoteEventInput,
+): Promise<RemoteEventOutcome> {
+  const { roomId, version, event } = input;
+  return withRoomWrite<RemoteEventOutcome>(ctx, roomId, async (tx, position) => {
+    const existing = await getEvent(tx, event.event_id);
+    if (existing && !existing.outlier) {
+      return { value: { status: "known", reason: existing.rejectedReason ?? undefined } };
+    }
+    const authIds = authEventIds(event);
+    const auth = await getEvents(tx, authIds);
+    const missingAuth = authIds.filter((id) => !auth.has(id));
+    if (missingAuth.length > 0) {
+      return { value: { status: "missing", reason: `unknown auth events: ${missingAuth.join(", ")}` } };
+    }
+    const authEvents = authIds.map((id) => auth.get(id)!.pdu);
+    const rejectedAuth = new Set(authIds.filter((id) => auth.get(id)!.rejectedReason !== null));
+    const create =
+      event.type === "m.room.create" ? undefined : await roomCreateEvent(tx, roomId, version, authEvents);
+    let reason = input.rejectedReason;
+    if (reason === undefined) {
+      const result = checkAgainstAuthEvents(version, event, authEvents, rejectedAuth, create);
+      if (!result.allowed) reason = `auth events: ${result.reason}`;
+    }
+
+    const extremities = (await getForwardExtremities(tx, roomId)).map((e) => e.eventId);
+    let before: StateBefore | undefined;
+    try {
+      before = await stateBeforeRemote(tx, input, extremities);
+    } catch (e) {
+      if (!(e instanceof MissingPrevStateError)) throw e;
+      // A rejected event needs no state; anything else must wait until its prev state is known.
+      if (reason === undefined) return { value: { status: "missing", reason: e.message } };
+    }
+
+    const keys = authStateKeys(version, event);
+    if (reason === undefined && before) {
+      const failure = await authAgainst(tx, version, event, await before.lookup(keys));
+      if (failure !== undefined) reason = `state before the event: ${failure}`;
+    }
+    let softFailed = false;
+    if (reason === undefined && before && !before.isCurrent) {
+      softFailed =
+        (await authAgainst(tx, version, event, await getCurrentStateIdsFor(tx, roomId, keys))) !== undefined;
+    }
+    if (existing) await deleteOutlier(tx, event.event_id);
+    const outcome = await persistEvent(tx, {
+      roomId,
+      version,
+      event,
+      before,
+      streamOrdering: position,
+      rejectedReason: reason ?? null,
+      softFailed,
+      extremities,
+      now: ctx.clock(),
+    });
+    if (reason !== undefined) return { value: { status: "rejected", reason } };
+    if (softFailed) return { value: { status: "soft_failed" } };
+    return { value: { status: "accepted" }, notify: { userIds: outcome.membershipUsers } };
+  });
+}
