@@ -5,6 +5,7 @@ import { roomWriteRouteModules } from "../client-api/room-write-routes.ts";
 import { syncRouteModules } from "../client-api/sync-routes.ts";
 import { versionsRoutes } from "../client-api/versions.ts";
 import { whoamiRoutes } from "../client-api/whoami.ts";
+import { clientMediaRouteModules, mediaRouteModules } from "../media/http/routes.ts";
 import { keyServerRoutes } from "../federation/key-server.ts";
 import { federationVersionRoutes } from "../federation/version.ts";
 import { healthRoutes } from "./health.ts";
@@ -23,9 +24,10 @@ const ROUTES_BY_RESOURCE: Record<Resource, readonly RouteModule[]> = {
     ...roomWriteRouteModules,
     ...roomReadRouteModules,
     ...e2eeRouteModules,
+    ...clientMediaRouteModules,
   ],
   federation: [wellKnownServerRoutes, federationVersionRoutes, keyServerRoutes],
-  media: [],
+  media: [...mediaRouteModules],
   admin: [],
   metrics: [metricsRoutes],
 };

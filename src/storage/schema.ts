@@ -1,6 +1,7 @@
 import type { ColumnType } from "kysely";
 import type { AccountsMoreTables } from "./accounts/tables.ts";
 import type { E2eeTables } from "./e2ee/tables.ts";
+import type { MediaTables } from "./media/tables.ts";
 import type { ServerKeyTables } from "./federation/server-key-tables.ts";
 import type { FederationInboundTables } from "./federation/tables.ts";
 import type { ProfilesTables } from "./profiles/tables.ts";
@@ -155,7 +156,8 @@ export interface Database
     ProfilesTables,
     FederationInboundTables,
     ServerKeyTables,
-    E2eeTables {
+    E2eeTables,
+    MediaTables {
   instance_meta: InstanceMetaTable;
   users: UsersTable;
   devices: DevicesTable;
