@@ -1,3 +1,4 @@
+import { adminRouteModules } from "../admin/routes/index.ts";
 import { accountRouteModules } from "../client-api/account-routes.ts";
 import { e2eeRouteModules } from "../client-api/e2ee-routes.ts";
 import { roomReadRouteModules } from "../client-api/room-read-routes.ts";
@@ -28,7 +29,7 @@ const ROUTES_BY_RESOURCE: Record<Resource, readonly RouteModule[]> = {
   ],
   federation: [wellKnownServerRoutes, federationVersionRoutes, keyServerRoutes],
   media: [...mediaRouteModules],
-  admin: [],
+  admin: [...adminRouteModules],
   metrics: [metricsRoutes],
 };
 

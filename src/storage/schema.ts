@@ -1,6 +1,7 @@
 import type { ColumnType } from "kysely";
 import type { AccountsMoreTables } from "./accounts/tables.ts";
 import type { E2eeTables } from "./e2ee/tables.ts";
+import type { AdminTables } from "./admin/tables.ts";
 import type { MediaTables } from "./media/tables.ts";
 import type { ServerKeyTables } from "./federation/server-key-tables.ts";
 import type { FederationInboundTables } from "./federation/tables.ts";
@@ -157,6 +158,7 @@ export interface Database
     FederationInboundTables,
     ServerKeyTables,
     E2eeTables,
+    AdminTables,
     MediaTables {
   instance_meta: InstanceMetaTable;
   users: UsersTable;
