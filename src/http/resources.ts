@@ -4,6 +4,7 @@ import { roomWriteRouteModules } from "../client-api/room-write-routes.ts";
 import { syncRouteModules } from "../client-api/sync-routes.ts";
 import { versionsRoutes } from "../client-api/versions.ts";
 import { whoamiRoutes } from "../client-api/whoami.ts";
+import { keyQueryRoutes } from "../federation/key-query.ts";
 import { keyServerRoutes } from "../federation/key-server.ts";
 import { federationVersionRoutes } from "../federation/version.ts";
 import { healthRoutes } from "./health.ts";
@@ -22,7 +23,7 @@ const ROUTES_BY_RESOURCE: Record<Resource, readonly RouteModule[]> = {
     ...roomWriteRouteModules,
     ...roomReadRouteModules,
   ],
-  federation: [wellKnownServerRoutes, federationVersionRoutes, keyServerRoutes],
+  federation: [wellKnownServerRoutes, federationVersionRoutes, keyServerRoutes, keyQueryRoutes],
   media: [],
   admin: [],
   metrics: [metricsRoutes],
