@@ -4,6 +4,8 @@ import { ensureFirstAccountToken } from "./accounts/first-account-token.ts";
 import { createAccountRateLimiters } from "./accounts/rate-limits.ts";
 import type { HearthConfig } from "./config/schema.ts";
 import type { HearthContext } from "./context.ts";
+import { createMediaRuntime } from "./media/runtime.ts";
+import { createInboundRuntime } from "./federation/inbound/runtime.ts";
 import { createFederationServices } from "./federation/create-services.ts";
 import type { FederationTransport } from "./federation/client/transport.ts";
 import { createApp } from "./http/app.ts";
@@ -114,6 +116,8 @@ export async function createHomeserver(
       streams,
       sync: createSyncRuntime(streams, notifier),
       rooms: createRoomService({ config, clock, profiles: memberProfileLookup(dbHandle.db) }),
+      media: await createMediaRuntime(config, dbHandle.db, log, clock()),
+      federationInbound: createInboundRuntime(),
       federation: federation.services,
     };
     return assemble(
@@ -174,6 +178,8 @@ function assemble(
         // Long-polls answer now rather than hold the drain for their whole timeout.
         ctx.notifier.releaseAll();
         await Promise.all(listeners.map((l) => stopListener(l, graceMs)));
+        // Thumbnails still being made at upload write rows: let them finish before the pool closes.
+        await ctx.media.drain();
         ctx.sync.typing.close();
         await closeFederation();
         await dbHandle.close();

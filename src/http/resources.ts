@@ -5,6 +5,7 @@ import { syncRouteModules } from "../client-api/sync-routes.ts";
 import { versionsRoutes } from "../client-api/versions.ts";
 import { whoamiRoutes } from "../client-api/whoami.ts";
 import { keyQueryRoutes } from "../federation/key-query.ts";
+import { clientMediaRouteModules, mediaRouteModules } from "../media/http/routes.ts";
 import { keyServerRoutes } from "../federation/key-server.ts";
 import { federationVersionRoutes } from "../federation/version.ts";
 import { healthRoutes } from "./health.ts";
@@ -22,9 +23,10 @@ const ROUTES_BY_RESOURCE: Record<Resource, readonly RouteModule[]> = {
     ...syncRouteModules,
     ...roomWriteRouteModules,
     ...roomReadRouteModules,
+    ...clientMediaRouteModules,
   ],
   federation: [wellKnownServerRoutes, federationVersionRoutes, keyServerRoutes, keyQueryRoutes],
-  media: [],
+  media: [...mediaRouteModules],
   admin: [],
   metrics: [metricsRoutes],
 };

@@ -1,4 +1,5 @@
 import type { HearthContext } from "../context.ts";
+import { isJsonObject, type JsonObject } from "../core/json.ts";
 import { forbidden, invalidParam, MatrixError, notFound } from "../errors.ts";
 import type { Requester } from "../http/auth.ts";
 import {
@@ -8,10 +9,13 @@ import {
   joinedServers,
   roomAliases,
 } from "../storage/rooms/directory.ts";
+import { getCurrentStateEventId } from "../storage/rooms/current-state.ts";
+import { getEvents } from "../storage/rooms/events.ts";
 import { getCurrentMembership } from "../storage/rooms/membership-history.ts";
 import { insertAlias } from "../storage/rooms/room-aliases.ts";
 import { hasStatePower } from "./power-check.ts";
 import { currentHistoryVisibility } from "./read-access.ts";
+import { sendLocalEvent } from "./send-event.ts";
 import { parseRoomAlias, type ParsedAlias } from "./room-alias.ts";
 
 type DirectoryContext = Pick<HearthContext, "db" | "serverName" | "clock" | "rooms">;
@@ -68,12 +72,43 @@ export async function resolveAlias(
 }
 
 /**
+ * After an alias is deleted, the room's m.room.canonical_alias stops advertising it (as Synapse does:
+ * clients would otherwise show and share an alias that no longer resolves), sent by the user who
+ * deleted it. Someone without the power to change that event leaves it as it is.
+ */
+async function dropFromCanonicalAlias(
+  ctx: HearthContext,
+  roomId: string,
+  alias: string,
+  userId: string,
+): Promise<void> {
+  const id = await getCurrentStateEventId(ctx.db, roomId, "m.room.canonical_alias", "");
+  const content = id === undefined ? undefined : (await getEvents(ctx.db, [id])).get(id)?.pdu.content;
+  if (!isJsonObject(content)) return;
+  const alt = Array.isArray(content.alt_aliases) ? content.alt_aliases : undefined;
+  if (content.alias !== alias && !alt?.includes(alias)) return;
+  const next: JsonObject = { ...content };
+  if (next.alias === alias) delete next.alias;
+  if (alt) next.alt_aliases = alt.filter((a) => a !== alias);
+  try {
+    await sendLocalEvent(ctx, {
+      roomId,
+      sender: userId,
+      draft: { type: "m.room.canonical_alias", stateKey: "", content: next },
+    });
+  } catch (e) {
+    if (!(e instanceof MatrixError)) throw e;
+    ctx.log.info({ roomId, alias, reason: e.message }, "alias deleted but m.room.canonical_alias kept it");
+  }
+}
+
+/**
  * DELETE /directory/room/{roomAlias}: the alias's creator, a server admin, or a joined member with the
- * power to change m.room.canonical_alias (the room's moderators). The canonical alias event is left
- * as it is; the spec only suggests updating alt_aliases.
+ * power to change m.room.canonical_alias (the room's moderators). The alias then leaves the room's
+ * canonical alias event too, where the deleting user may change it.
  */
 export async function removeAlias(
-  ctx: DirectoryContext,
+  ctx: HearthContext,
   requester: Requester,
   aliasText: string,
 ): Promise<void> {
@@ -87,6 +122,7 @@ export async function removeAlias(
       (await hasStatePower(ctx, row.roomId, requester.userId, "m.room.canonical_alias")));
   if (!allowed) throw forbidden("You may not delete this alias");
   await deleteAlias(ctx.db, alias.alias);
+  await dropFromCanonicalAlias(ctx, row.roomId, alias.alias, requester.userId);
 }
 
 /** GET /rooms/{roomId}/aliases: joined members, or anyone when the room is world_readable. */

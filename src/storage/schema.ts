@@ -1,5 +1,6 @@
 import type { ColumnType } from "kysely";
 import type { AccountsMoreTables } from "./accounts/tables.ts";
+import type { MediaTables } from "./media/tables.ts";
 import type { ServerKeyTables } from "./federation/server-key-tables.ts";
 import type { FederationInboundTables } from "./federation/tables.ts";
 import type { ProfilesTables } from "./profiles/tables.ts";
@@ -148,7 +149,13 @@ export interface RoomAliasesTable {
 }
 
 export interface Database
-  extends AccountsMoreTables, SyncTables, ProfilesTables, FederationInboundTables, ServerKeyTables {
+  extends
+    AccountsMoreTables,
+    SyncTables,
+    ProfilesTables,
+    FederationInboundTables,
+    ServerKeyTables,
+    MediaTables {
   instance_meta: InstanceMetaTable;
   users: UsersTable;
   devices: DevicesTable;

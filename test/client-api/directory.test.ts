@@ -40,6 +40,35 @@ describe("room aliases", () => {
     expect((await call(hs, "GET", aliasPath("#main:hearth.test"))).status).toBe(404);
   });
 
+  it("deleting an alias takes it out of m.room.canonical_alias (alias and alt_aliases)", async () => {
+    for (const a of ["#one:hearth.test", "#two:hearth.test", "#three:hearth.test"]) {
+      expect((await call(hs, "PUT", aliasPath(a), alice, { room_id: roomId })).status).toBe(200);
+    }
+    const canonical = `/rooms/${enc(roomId)}/state/m.room.canonical_alias/`;
+    const set = await call(hs, "PUT", canonical, alice, {
+      alias: "#one:hearth.test",
+      alt_aliases: ["#two:hearth.test", "#three:hearth.test"],
+    });
+    expect(set.status).toBe(200);
+    expect((await call(hs, "DELETE", aliasPath("#two:hearth.test"), alice)).status).toBe(200);
+    expect((await call(hs, "GET", canonical, alice)).body).toEqual({
+      alias: "#one:hearth.test",
+      alt_aliases: ["#three:hearth.test"],
+    });
+    expect((await call(hs, "DELETE", aliasPath("#one:hearth.test"), alice)).status).toBe(200);
+    expect((await call(hs, "GET", canonical, alice)).body).toEqual({ alt_aliases: ["#three:hearth.test"] });
+    // bob (no power over the event) may delete the alias he made; the event keeps it.
+    expect((await call(hs, "PUT", aliasPath("#bobs:hearth.test"), bob, { room_id: roomId })).status).toBe(
+      200,
+    );
+    await call(hs, "PUT", canonical, alice, { alt_aliases: ["#three:hearth.test", "#bobs:hearth.test"] });
+    expect((await call(hs, "DELETE", aliasPath("#bobs:hearth.test"), bob)).status).toBe(200);
+    expect((await call(hs, "GET", canonical, alice)).body).toEqual({
+      alt_aliases: ["#three:hearth.test", "#bobs:hearth.test"],
+    });
+    await call(hs, "DELETE", aliasPath("#three:hearth.test"), alice);
+  });
+
   it("a taken alias is 409 M_UNKNOWN; unknown ones are 404 M_NOT_FOUND", async () => {
     await call(hs, "PUT", aliasPath("#taken:hearth.test"), alice, { room_id: roomId });
     const again = await call(hs, "PUT", aliasPath("#taken:hearth.test"), alice, { room_id: roomId });
