@@ -1,3 +1,4 @@
+import { adminRouteModules } from "../admin/routes/index.ts";
 import { accountRouteModules } from "../client-api/account-routes.ts";
 import { roomReadRouteModules } from "../client-api/room-read-routes.ts";
 import { roomWriteRouteModules } from "../client-api/room-write-routes.ts";
@@ -27,7 +28,7 @@ const ROUTES_BY_RESOURCE: Record<Resource, readonly RouteModule[]> = {
   ],
   federation: [wellKnownServerRoutes, federationVersionRoutes, keyServerRoutes, keyQueryRoutes],
   media: [...mediaRouteModules],
-  admin: [],
+  admin: [...adminRouteModules],
   metrics: [metricsRoutes],
 };
 
