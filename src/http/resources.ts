@@ -6,6 +6,7 @@ import { roomWriteRouteModules } from "../client-api/room-write-routes.ts";
 import { syncRouteModules } from "../client-api/sync-routes.ts";
 import { versionsRoutes } from "../client-api/versions.ts";
 import { whoamiRoutes } from "../client-api/whoami.ts";
+import { keyQueryRoutes } from "../federation/key-query.ts";
 import { clientMediaRouteModules, mediaRouteModules } from "../media/http/routes.ts";
 import { keyServerRoutes } from "../federation/key-server.ts";
 import { federationVersionRoutes } from "../federation/version.ts";
@@ -27,7 +28,7 @@ const ROUTES_BY_RESOURCE: Record<Resource, readonly RouteModule[]> = {
     ...e2eeRouteModules,
     ...clientMediaRouteModules,
   ],
-  federation: [wellKnownServerRoutes, federationVersionRoutes, keyServerRoutes],
+  federation: [wellKnownServerRoutes, federationVersionRoutes, keyServerRoutes, keyQueryRoutes],
   media: [...mediaRouteModules],
   admin: [...adminRouteModules],
   metrics: [metricsRoutes],
