@@ -4,7 +4,11 @@ import { roomWriteRouteModules } from "../client-api/room-write-routes.ts";
 import { syncRouteModules } from "../client-api/sync-routes.ts";
 import { versionsRoutes } from "../client-api/versions.ts";
 import { whoamiRoutes } from "../client-api/whoami.ts";
-import { clientMediaRouteModules, mediaRouteModules } from "../media/http/routes.ts";
+import {
+  clientMediaRouteModules,
+  federationMediaRouteModules,
+  mediaRouteModules,
+} from "../media/http/routes.ts";
 import { keyServerRoutes } from "../federation/key-server.ts";
 import { federationVersionRoutes } from "../federation/version.ts";
 import { healthRoutes } from "./health.ts";
@@ -24,7 +28,12 @@ const ROUTES_BY_RESOURCE: Record<Resource, readonly RouteModule[]> = {
     ...roomReadRouteModules,
     ...clientMediaRouteModules,
   ],
-  federation: [wellKnownServerRoutes, federationVersionRoutes, keyServerRoutes],
+  federation: [
+    wellKnownServerRoutes,
+    federationVersionRoutes,
+    keyServerRoutes,
+    ...federationMediaRouteModules,
+  ],
   media: [...mediaRouteModules],
   admin: [],
   metrics: [metricsRoutes],
