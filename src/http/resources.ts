@@ -1,9 +1,11 @@
+import { adminRouteModules } from "../admin/routes/index.ts";
 import { accountRouteModules } from "../client-api/account-routes.ts";
 import { roomReadRouteModules } from "../client-api/room-read-routes.ts";
 import { roomWriteRouteModules } from "../client-api/room-write-routes.ts";
 import { syncRouteModules } from "../client-api/sync-routes.ts";
 import { versionsRoutes } from "../client-api/versions.ts";
 import { whoamiRoutes } from "../client-api/whoami.ts";
+import { keyQueryRoutes } from "../federation/key-query.ts";
 import {
   clientMediaRouteModules,
   federationMediaRouteModules,
@@ -32,10 +34,11 @@ const ROUTES_BY_RESOURCE: Record<Resource, readonly RouteModule[]> = {
     wellKnownServerRoutes,
     federationVersionRoutes,
     keyServerRoutes,
+    keyQueryRoutes,
     ...federationMediaRouteModules,
   ],
   media: [...mediaRouteModules],
-  admin: [],
+  admin: [...adminRouteModules],
   metrics: [metricsRoutes],
 };
 

@@ -1,5 +1,6 @@
 import type { ColumnType } from "kysely";
 import type { AccountsMoreTables } from "./accounts/tables.ts";
+import type { AdminTables } from "./admin/tables.ts";
 import type { MediaTables } from "./media/tables.ts";
 import type { ServerKeyTables } from "./federation/server-key-tables.ts";
 import type { FederationInboundTables } from "./federation/tables.ts";
@@ -155,6 +156,7 @@ export interface Database
     ProfilesTables,
     FederationInboundTables,
     ServerKeyTables,
+    AdminTables,
     MediaTables {
   instance_meta: InstanceMetaTable;
   users: UsersTable;
