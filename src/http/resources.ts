@@ -1,5 +1,6 @@
 import { adminRouteModules } from "../admin/routes/index.ts";
 import { accountRouteModules } from "../client-api/account-routes.ts";
+import { e2eeRouteModules } from "../client-api/e2ee-routes.ts";
 import { roomReadRouteModules } from "../client-api/room-read-routes.ts";
 import { roomWriteRouteModules } from "../client-api/room-write-routes.ts";
 import { syncRouteModules } from "../client-api/sync-routes.ts";
@@ -24,6 +25,7 @@ const ROUTES_BY_RESOURCE: Record<Resource, readonly RouteModule[]> = {
     ...syncRouteModules,
     ...roomWriteRouteModules,
     ...roomReadRouteModules,
+    ...e2eeRouteModules,
     ...clientMediaRouteModules,
   ],
   federation: [wellKnownServerRoutes, federationVersionRoutes, keyServerRoutes, keyQueryRoutes],

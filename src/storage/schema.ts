@@ -1,5 +1,6 @@
 import type { ColumnType } from "kysely";
 import type { AccountsMoreTables } from "./accounts/tables.ts";
+import type { E2eeTables } from "./e2ee/tables.ts";
 import type { AdminTables } from "./admin/tables.ts";
 import type { MediaTables } from "./media/tables.ts";
 import type { ServerKeyTables } from "./federation/server-key-tables.ts";
@@ -156,6 +157,7 @@ export interface Database
     ProfilesTables,
     FederationInboundTables,
     ServerKeyTables,
+    E2eeTables,
     AdminTables,
     MediaTables {
   instance_meta: InstanceMetaTable;
