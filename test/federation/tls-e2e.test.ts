@@ -43,7 +43,11 @@ beforeAll(async () => {
   name1 = `localhost:${port1}`;
   name2 = `localhost:${port2}`;
   const bases = [await testConfig(), await testConfig()];
-  certs = await Promise.all(bases.map((b) => writeSelfSignedCertificate(b.data_dir)));
+  // Distinct subjects: OpenSSL looks trusted certificates up by subject name, so two self-signed
+  // "CN=localhost" certificates would shadow each other.
+  certs = await Promise.all(
+    bases.map((b, i) => writeSelfSignedCertificate(b.data_dir, [`hearth-e2e-${i}.test`])),
+  );
   const trusted = certs.map((c) => c.certFile);
   const make = async (i: number, name: string, port: number): Promise<HearthConfig> =>
     testConfig({
@@ -99,15 +103,26 @@ describe("federation over TLS", () => {
   });
 
   it("reuses connections and serves plain federation endpoints", async () => {
-    for (let i = 0; i < 3; i++) {
-      const res = await hs2.ctx.federation.client.request({
-        destination: name1,
-        method: "GET",
-        path: "/_matrix/federation/v1/version",
-      });
-      expect(res.status).toBe(200);
-      expect(res.body).toMatchObject({ server: { name: "Hearth" } });
+    let connections = 0;
+    const server = hs1.listeners[0]!.server;
+    const count = (): void => {
+      connections++;
+    };
+    server.on("secureConnection", count);
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await hs2.ctx.federation.client.request({
+          destination: name1,
+          method: "GET",
+          path: "/_matrix/federation/v1/version",
+        });
+        expect(res.status).toBe(200);
+        expect(res.body).toMatchObject({ server: { name: "Hearth" } });
+      }
+    } finally {
+      server.off("secureConnection", count);
     }
+    expect(connections).toBeLessThanOrEqual(1);
   });
 
   it("answers 401 over the wire to an unsigned request", async () => {
