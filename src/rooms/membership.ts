@@ -9,6 +9,7 @@ import { getEvent } from "../storage/rooms/events.ts";
 import { getCurrentMembership, getRoomMembers } from "../storage/rooms/memberships.ts";
 import { joinedServers } from "../storage/rooms/directory.ts";
 import { getRoom } from "../storage/rooms/rooms.ts";
+import { refuseBlockedRoom } from "./blocked-rooms.ts";
 import type { EventDraft } from "./build-event.ts";
 import { memberContent } from "./member-content.ts";
 import { sendLocalEvent, type Prepared, type RoomView, type SendResult } from "./send-event.ts";
@@ -192,6 +193,7 @@ async function remoteJoinServers(ctx: HearthContext, req: MembershipRequest): Pr
 
 /** A membership endpoint (/join, /invite, /leave, /kick, /ban, /unban, /knock); remote rooms go remote. */
 export async function updateMembership(ctx: HearthContext, req: MembershipRequest): Promise<SendResult> {
+  await refuseBlockedRoom(ctx, req.roomId, MEMBERSHIP_OF[req.action]);
   if (req.action === "join" && req.target === req.sender) {
     const servers = await remoteJoinServers(ctx, req);
     if (servers !== undefined) {
@@ -236,6 +238,7 @@ export async function setMemberState(
 ): Promise<SendResult> {
   const membership = req.content.membership;
   if (membership === "invite") requireLocalUser(ctx, req.target, "Inviting");
+  await refuseBlockedRoom(ctx, req.roomId, membership);
   return sendLocalEvent(ctx, {
     roomId: req.roomId,
     sender: req.sender,

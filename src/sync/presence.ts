@@ -32,6 +32,15 @@ async function writePresence(
   ctx.sync.presenceSeen.set(userId, { state: row.state, activeTs: row.lastActiveTs });
 }
 
+/** Presence of a remote user, as their server reported it in an m.presence EDU. */
+export async function setRemotePresence(
+  ctx: PresenceContext,
+  userId: string,
+  p: { state: PresenceState; statusMsg: string | null; lastActiveTs: number },
+): Promise<void> {
+  await writePresence(ctx, userId, p);
+}
+
 /** PUT /presence/{userId}/status. `statusMsg` undefined keeps nothing: the status is what was sent. */
 export async function setPresence(
   ctx: PresenceContext,

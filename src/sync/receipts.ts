@@ -81,6 +81,23 @@ async function storeReceipt(
   );
 }
 
+/**
+ * A public read receipt a remote user's server reported (m.receipt EDU). The caller has checked that
+ * the user is joined and that their server sent it; unknown events are ignored like stale ones.
+ */
+export async function setRemoteReceipt(
+  ctx: ReceiptContext,
+  userId: string,
+  roomId: string,
+  eventId: string,
+  threadId: string | undefined,
+): Promise<boolean> {
+  const ev = (await getEvents(ctx.db, [eventId])).get(eventId);
+  if (!ev || ev.roomId !== roomId || ev.outlier || ev.rejectedReason !== null) return false;
+  await storeReceipt(ctx, userId, roomId, "m.read", eventId, ev.streamOrdering, threadId);
+  return true;
+}
+
 export interface ReadMarkers {
   fullyRead?: string;
   read?: string;

@@ -1,12 +1,12 @@
 import { isJsonObject, type JsonObject, type JsonValue } from "../../core/json.ts";
 import { prevEventIds, stateKeyOf, type IdentifiedPdu } from "../../core/pdu.ts";
-import { getRoomVersion, type RoomVersion } from "../../core/room-versions.ts";
+import type { RoomVersion } from "../../core/room-versions.ts";
+import { roomVersions } from "../../rooms/room-versions.ts";
 import { stateTupleKey, type StateTupleKey } from "../../core/state-key.ts";
 import type { HearthContext } from "../../context.ts";
 import { acceptRemoteEvent, type RemoteEventOutcome } from "../../rooms/remote-events.ts";
 import { getEvent, getEvents } from "../../storage/rooms/events.ts";
 import { getForwardExtremities } from "../../storage/rooms/forward-extremities.ts";
-import { getRoom } from "../../storage/rooms/rooms.ts";
 import { checkReceivedPdu, claimedRoomId, DroppedPduError } from "./check-pdu.ts";
 import { ensureAuthEvents, fetchEvents, storeFetchedEvents, unknownIds } from "./fetched-events.ts";
 import type { FederationPeers } from "./peers.ts";
@@ -29,16 +29,10 @@ export interface ReceiveOptions {
 
 class PduError extends Error {}
 
-/** The event id a PDU would have, for the response map, or undefined if it cannot be computed. */
-function roomOf(raw: JsonValue): string | undefined {
-  return claimedRoomId(raw);
-}
-
 async function roomVersion(ctx: HearthContext, roomId: string): Promise<RoomVersion> {
-  const room = await getRoom(ctx.db, roomId);
-  if (!room) throw new PduError("unknown room");
-  const version = getRoomVersion(room.roomVersion);
-  if (!version) throw new PduError(`unsupported room version ${room.roomVersion}`);
+  const version = (await roomVersions(ctx, [roomId])).get(roomId);
+  // Rooms of versions this server cannot handle are as good as unknown.
+  if (!version) throw new PduError("unknown room");
   return version;
 }
 
@@ -142,7 +136,7 @@ export async function receivePdu(
 ): Promise<PduResult> {
   let eventId: string | undefined;
   try {
-    const roomId = roomOf(raw);
+    const roomId = claimedRoomId(raw);
     if (roomId === undefined || !isJsonObject(raw)) throw new PduError("PDU has no room id");
     const version = await roomVersion(ctx, roomId);
     const checked = await checkReceivedPdu(peers.keyring, raw, version, roomId);

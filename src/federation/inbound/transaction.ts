@@ -1,0 +1,141 @@
+import { domainOf } from "../../core/auth/identifiers.ts";
+import { computeEventId } from "../../core/hashes.ts";
+import { isJsonObject, type JsonObject, type JsonValue } from "../../core/json.ts";
+import type { HearthContext } from "../../context.ts";
+import { badJson } from "../../errors.ts";
+import { roomVersions } from "../../rooms/room-versions.ts";
+import {
+  getReceivedTransaction,
+  recordReceivedTransaction,
+} from "../../storage/federation/received-transactions.ts";
+import { parseJson } from "../../core/canonical-json.ts";
+import { encodeCanonicalJson } from "../../core/canonical-json.ts";
+import { claimedRoomId } from "./check-pdu.ts";
+import type { FederationPeers } from "./peers.ts";
+import { receivePdu } from "./receive-pdu.ts";
+import { isServerAllowedInRoom } from "./room-acl.ts";
+import type { InboundRuntime } from "./runtime.ts";
+
+export const MAX_PDUS = 50;
+export const MAX_EDUS = 100;
+
+type PduAnswer = { eventId: string | undefined; answer: JsonObject };
+
+async function eventIdOf(
+  ctx: HearthContext,
+  raw: JsonValue,
+  roomId: string | undefined,
+): Promise<string | undefined> {
+  if (!isJsonObject(raw) || roomId === undefined) return undefined;
+  const version = (await roomVersions(ctx, [roomId])).get(roomId);
+  if (!version) return undefined;
+  try {
+    return computeEventId(raw, version);
+  } catch {
+    return undefined;
+  }
+}
+
+/** One PDU of a transaction: the origin and ACL checks that only /send makes, then the pipeline. */
+async function handlePdu(
+  ctx: HearthContext,
+  peers: FederationPeers,
+  origin: string,
+  raw: JsonValue,
+): Promise<PduAnswer> {
+  const roomId = claimedRoomId(raw);
+  const sender = isJsonObject(raw) && typeof raw.sender === "string" ? raw.sender : undefined;
+  if (sender === undefined || domainOf(sender) !== origin) {
+    return {
+      eventId: await eventIdOf(ctx, raw, roomId),
+      answer: { error: "sender is not on the origin server" },
+    };
+  }
+  if (roomId !== undefined && !(await isServerAllowedInRoom(ctx, roomId, origin))) {
+    return {
+      eventId: await eventIdOf(ctx, raw, roomId),
+      answer: { error: "server is banned by the room's ACL" },
+    };
+  }
+  const result = await receivePdu(ctx, peers, origin, raw);
+  return { eventId: result.eventId, answer: result.error === undefined ? {} : { error: result.error } };
+}
+
+/** PDUs grouped by the room they claim, each group in transaction order. */
+function byRoom(pdus: readonly JsonValue[]): JsonValue[][] {
+  const groups = new Map<string, JsonValue[]>();
+  for (const raw of pdus) {
+    const key = claimedRoomId(raw) ?? "";
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = []));
+    group.push(raw);
+  }
+  return [...groups.values()];
+}
+
+async function process(
+  ctx: HearthContext,
+  peers: FederationPeers,
+  runtime: InboundRuntime,
+  origin: string,
+  pdus: readonly JsonValue[],
+  edus: readonly JsonValue[],
+): Promise<JsonObject> {
+  const results: JsonObject = {};
+  // Rooms are independent: in parallel; within a room, in order, since later events build on earlier.
+  await Promise.all(
+    byRoom(pdus).map(async (group) => {
+      for (const raw of group) {
+        const { eventId, answer } = await handlePdu(ctx, peers, origin, raw);
+        if (eventId !== undefined) results[eventId] = answer;
+      }
+    }),
+  );
+  for (const edu of edus) {
+    if (!isJsonObject(edu) || typeof edu.edu_type !== "string" || !isJsonObject(edu.content)) continue;
+    await runtime.edus.dispatch(ctx, origin, edu.edu_type, edu.content);
+  }
+  return { pdus: results };
+}
+
+/**
+ * `PUT /send/{txnId}` from `origin`: at most 50 PDUs and 100 EDUs, answered with a result per PDU.
+ * A transaction is processed once: a retry gets the recorded answer, and one arriving while the first
+ * attempt runs waits for it. Transactions queue per origin, served fairly across origins.
+ */
+export async function processTransaction(
+  ctx: HearthContext,
+  peers: FederationPeers,
+  runtime: InboundRuntime,
+  origin: string,
+  txnId: string,
+  body: JsonObject,
+): Promise<JsonObject> {
+  const pdus = body.pdus ?? [];
+  const edus = body.edus ?? [];
+  if (!Array.isArray(pdus) || !Array.isArray(edus)) throw badJson("pdus and edus must be arrays");
+  if (pdus.length > MAX_PDUS) throw badJson(`A transaction holds at most ${MAX_PDUS} PDUs`);
+  if (edus.length > MAX_EDUS) throw badJson(`A transaction holds at most ${MAX_EDUS} EDUs`);
+
+  const key = `${origin}\u0000${txnId}`;
+  const running = runtime.inFlight.get(key);
+  if (running) return (await running) as JsonObject;
+  const work = runtime.queue.run(origin, async () => {
+    const recorded = await getReceivedTransaction(ctx.db, origin, txnId);
+    if (recorded !== undefined) return parseJson(recorded) as JsonObject;
+    const response = await process(ctx, peers, runtime, origin, pdus, edus);
+    await recordReceivedTransaction(ctx.db, {
+      origin,
+      txnId,
+      response: encodeCanonicalJson(response, { strict: false }),
+      receivedTs: ctx.clock(),
+    });
+    return response;
+  });
+  runtime.inFlight.set(key, work);
+  try {
+    return await work;
+  } finally {
+    runtime.inFlight.delete(key);
+  }
+}
