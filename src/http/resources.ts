@@ -7,7 +7,11 @@ import { syncRouteModules } from "../client-api/sync-routes.ts";
 import { versionsRoutes } from "../client-api/versions.ts";
 import { whoamiRoutes } from "../client-api/whoami.ts";
 import { keyQueryRoutes } from "../federation/key-query.ts";
-import { clientMediaRouteModules, mediaRouteModules } from "../media/http/routes.ts";
+import {
+  clientMediaRouteModules,
+  federationMediaRouteModules,
+  mediaRouteModules,
+} from "../media/http/routes.ts";
 import { keyServerRoutes } from "../federation/key-server.ts";
 import { federationVersionRoutes } from "../federation/version.ts";
 import { healthRoutes } from "./health.ts";
@@ -28,7 +32,13 @@ const ROUTES_BY_RESOURCE: Record<Resource, readonly RouteModule[]> = {
     ...e2eeRouteModules,
     ...clientMediaRouteModules,
   ],
-  federation: [wellKnownServerRoutes, federationVersionRoutes, keyServerRoutes, keyQueryRoutes],
+  federation: [
+    wellKnownServerRoutes,
+    federationVersionRoutes,
+    keyServerRoutes,
+    keyQueryRoutes,
+    ...federationMediaRouteModules,
+  ],
   media: [...mediaRouteModules],
   admin: [...adminRouteModules],
   metrics: [metricsRoutes],
