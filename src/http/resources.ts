@@ -6,6 +6,7 @@ import { versionsRoutes } from "../client-api/versions.ts";
 import { whoamiRoutes } from "../client-api/whoami.ts";
 import { keyServerRoutes } from "../federation/key-server.ts";
 import { federationVersionRoutes } from "../federation/version.ts";
+import { federationInboundRouteModules } from "../federation/inbound-routes.ts";
 import { healthRoutes } from "./health.ts";
 import { metricsRoutes } from "./metrics-route.ts";
 import type { Resource, RouteModule } from "./types.ts";
@@ -22,7 +23,12 @@ const ROUTES_BY_RESOURCE: Record<Resource, readonly RouteModule[]> = {
     ...roomWriteRouteModules,
     ...roomReadRouteModules,
   ],
-  federation: [wellKnownServerRoutes, federationVersionRoutes, keyServerRoutes],
+  federation: [
+    wellKnownServerRoutes,
+    federationVersionRoutes,
+    keyServerRoutes,
+    ...federationInboundRouteModules,
+  ],
   media: [],
   admin: [],
   metrics: [metricsRoutes],
