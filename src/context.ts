@@ -1,7 +1,9 @@
 import type { AccountRateLimiters } from "./accounts/rate-limits.ts";
+import type { AdminRuntime } from "./admin/runtime.ts";
 import type { HearthConfig } from "./config/schema.ts";
 import type { FederationServices } from "./federation/services.ts";
 import type { ServerKeys } from "./keys/signing-key-file.ts";
+import type { MediaRuntime } from "./media/runtime.ts";
 import type { InboundRuntime } from "./federation/inbound/runtime.ts";
 import type { Metrics } from "./http/metrics.ts";
 import type { RoomService } from "./rooms/service.ts";
@@ -33,6 +35,10 @@ export interface HearthContext {
   readonly sync: SyncRuntime;
   /** The room writer's locks, pending wake-ups, message limiter and profile source. */
   readonly rooms: RoomService;
+  /** Admin work queued in the database (room deletions, deferred room leaves) and its runner. */
+  readonly admin: AdminRuntime;
+  /** Media store, ffmpeg, legacy freeze, and in-process coalescing of thumbnails and uploads. */
+  readonly media: MediaRuntime;
   /** Inbound federation: the per-origin transaction queue, retries in flight, EDU handlers. */
   readonly federationInbound: InboundRuntime;
   /** Outbound requests (X-Matrix signed) and remote servers' keys. */

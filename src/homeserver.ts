@@ -4,6 +4,7 @@ import { ensureFirstAccountToken } from "./accounts/first-account-token.ts";
 import { createAccountRateLimiters } from "./accounts/rate-limits.ts";
 import type { HearthConfig } from "./config/schema.ts";
 import type { HearthContext } from "./context.ts";
+import { createMediaRuntime } from "./media/runtime.ts";
 import { createInboundRuntime } from "./federation/inbound/runtime.ts";
 import { createFederationServices } from "./federation/create-services.ts";
 import type { FederationTransport } from "./federation/client/transport.ts";
@@ -16,6 +17,8 @@ import { openDatabase, type DbHandle } from "./storage/database.ts";
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from "./storage/embedded-postgres.ts";
 import { memberProfileLookup } from "./profiles/profile.ts";
 import { createRoomService } from "./rooms/service.ts";
+import { AdminJobs } from "./admin/runtime.ts";
+import { acquireRoomWriterLock, type RoomWriterLock } from "./storage/admin/room-writer-lock.ts";
 import { initInstanceMeta } from "./storage/instance-meta.ts";
 import { migrateToLatest } from "./storage/migrate.ts";
 import { Notifier } from "./sync/notifier.ts";
@@ -47,6 +50,13 @@ export interface HomeserverOptions {
   logger?: Logger;
   /** How long stop() lets in-flight requests run before cutting connections. */
   shutdownGraceMs?: number;
+  /**
+   * Take the room-writer lock before reading stream positions: `wait` (hearth serve) or `try` (hearth
+   * admin, which then leaves room writes to the server holding it). Unset: no lock (tests, embedded).
+   */
+  roomWriterLock?: "wait" | "try";
+  /** false: do not create the first-account registration token (hearth admin prints nothing of it). */
+  firstAccountToken?: boolean;
   /** How outbound federation requests are delivered; HTTPS with undici when absent (tests go in-process). */
   federationTransport?: FederationTransport;
 }
@@ -69,6 +79,7 @@ export async function createHomeserver(
 
   let embedded: EmbeddedPostgresHandle | undefined;
   let dbHandle: DbHandle | undefined;
+  let writerLock: RoomWriterLock | undefined;
   let closeFederation: (() => Promise<void>) | undefined;
   try {
     let url = config.database.url;
@@ -89,6 +100,17 @@ export async function createHomeserver(
     }
     const { keys, created } = await loadOrCreateServerKeys(signingKeyPath(config));
 
+    if (opts.roomWriterLock) {
+      writerLock = await acquireRoomWriterLock(
+        dbHandle.pool,
+        config.database.schema,
+        opts.roomWriterLock,
+        () =>
+          log.warn(
+            "another hearth process (a server, or hearth admin) writes rooms in this database; waiting for it",
+          ),
+      );
+    }
     const clock = opts.clock ?? Date.now;
     const notifier = new Notifier();
     const streams = await loadStreams(dbHandle.db);
@@ -115,6 +137,8 @@ export async function createHomeserver(
       streams,
       sync: createSyncRuntime(streams, notifier),
       rooms: createRoomService({ config, clock, profiles: memberProfileLookup(dbHandle.db) }),
+      admin: { jobs: new AdminJobs(opts.roomWriterLock === undefined || writerLock !== undefined) },
+      media: await createMediaRuntime(config, dbHandle.db, log, clock()),
       federationInbound: createInboundRuntime(),
       federation: federation.services,
     };
@@ -122,16 +146,18 @@ export async function createHomeserver(
       ctx,
       dbHandle,
       embedded,
+      writerLock,
       {
         createdSigningKey: created,
         embeddedDatabase: embedded?.dataDir,
         migrationsApplied,
-        firstAccountToken: await ensureFirstAccountToken(ctx),
+        firstAccountToken: opts.firstAccountToken === false ? undefined : await ensureFirstAccountToken(ctx),
       },
       opts.shutdownGraceMs ?? 5_000,
       federation.close,
     );
   } catch (err) {
+    writerLock?.release();
     await closeFederation?.().catch(() => undefined);
     await dbHandle?.close().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
@@ -143,6 +169,7 @@ function assemble(
   ctx: HearthContext,
   dbHandle: DbHandle,
   embedded: EmbeddedPostgresHandle | undefined,
+  writerLock: RoomWriterLock | undefined,
   startup: Homeserver["startup"],
   graceMs: number,
   closeFederation: () => Promise<void>,
@@ -176,7 +203,11 @@ function assemble(
         // Long-polls answer now rather than hold the drain for their whole timeout.
         ctx.notifier.releaseAll();
         await Promise.all(listeners.map((l) => stopListener(l, graceMs)));
+        // Thumbnails still being made at upload write rows: let them finish before the pool closes.
+        await ctx.media.drain();
         ctx.sync.typing.close();
+        await ctx.admin.jobs.stop();
+        writerLock?.release();
         await closeFederation();
         await dbHandle.close();
         await embedded?.stop();

@@ -2,6 +2,8 @@ import { createHomeserver, type Homeserver } from "../homeserver.ts";
 import type { Command } from "./command.ts";
 import { CONFIG_OPTION, loadConfigFrom, parseFlags } from "./config-args.ts";
 
+const ADMIN_JOB_POLL_MS = 2_000;
+
 function banner(hs: Homeserver): string {
   const { config } = hs.ctx;
   const lines = [
@@ -30,9 +32,11 @@ export const serveCommand: Command = {
   async run(args) {
     const { values } = parseFlags(args, CONFIG_OPTION);
     const config = loadConfigFrom(values.config);
-    const hs = await createHomeserver(config);
+    const hs = await createHomeserver(config, { roomWriterLock: "wait" });
     try {
       await hs.listen();
+      // Room deletions and leaves queued by `hearth admin` while this server owns the room writer.
+      hs.ctx.admin.jobs.poll(hs.ctx, ADMIN_JOB_POLL_MS);
     } catch (err) {
       await hs.stop();
       throw err;

@@ -23,6 +23,7 @@ export const SUPPORTED_SPEC_VERSIONS = [
   "v1.8",
   "v1.9",
   "v1.10",
+  "v1.11",
 ] as const;
 
 export const versionsRoutes: RouteModule = (app) => {

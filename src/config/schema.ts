@@ -156,6 +156,20 @@ const configObject = z.strictObject({
       allow_private_addresses: z.boolean().default(false),
       ip_range_allowlist: z.array(cidr).default(() => []),
       ip_range_denylist: z.array(cidr).default(() => []),
+      trusted_key_servers: z
+        .array(
+          z.strictObject({
+            server_name: serverName,
+            // Pinned keys: a notary's answers are then trusted without asking it for its own keys.
+            verify_keys: z
+              .record(
+                z.string().regex(/^ed25519:[A-Za-z0-9_]+$/, "must be ed25519:<version>"),
+                z.string().min(1),
+              )
+              .optional(),
+          }),
+        )
+        .default(() => []),
     })
     .prefault({}),
   well_known: z
@@ -172,6 +186,29 @@ const configObject = z.strictObject({
         .positive()
         .default(50 * MiB),
       store_path: path.optional(),
+      // Images with more pixels than this are stored but never decoded (decompression bombs).
+      max_image_pixels: z.number().int().positive().default(32_000_000),
+      // Absent: looked up on PATH at start; without ffmpeg, videos get no thumbnail.
+      ffmpeg_path: path.optional(),
+      // Legacy unauthenticated /_matrix/media/v3/download|thumbnail serve only media created before
+      // the freeze (spec v1.11); the freeze time is the first start unless legacy_freeze_at says.
+      freeze_legacy_media: z.boolean().default(true),
+      legacy_freeze_at: z.iso.datetime({ offset: true }).optional(),
+      max_pending_uploads: z.number().int().positive().default(10),
+      pending_upload_expiry_ms: z.number().int().positive().default(86_400_000),
+      url_preview: z
+        .strictObject({
+          enabled: z.boolean().default(false),
+          max_bytes: z
+            .number()
+            .int()
+            .positive()
+            .default(10 * MiB),
+          timeout_ms: z.number().int().positive().default(10_000),
+          // Tests preview pages served on 127.0.0.1; production keeps private addresses unreachable.
+          allow_private_addresses: z.boolean().default(false),
+        })
+        .prefault({}),
     })
     .prefault({}),
   rate_limits: z

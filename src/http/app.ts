@@ -6,6 +6,7 @@ import { methodNotAllowed } from "hono/method-not-allowed";
 import { matchedRoutes } from "hono/route";
 import type { HearthContext } from "../context.ts";
 import { tooLarge } from "../errors.ts";
+import { isMediaUploadPath } from "../media/http/paths.ts";
 import { errorHandler, methodNotAllowedResponse, notFoundHandler } from "./errors.ts";
 import { routeModulesFor } from "./resources.ts";
 import type { HearthApp, HearthEnv, Resource } from "./types.ts";
@@ -52,14 +53,14 @@ export function createApp(ctx: HearthContext, resources: readonly Resource[]): H
     }),
   );
   app.use(methodNotAllowed({ app, onMethodNotAllowed: methodNotAllowedResponse }));
-  app.use(
-    bodyLimit({
-      maxSize: ctx.config.http.max_request_bytes,
-      onError: () => {
-        throw tooLarge();
-      },
-    }),
-  );
+  const jsonBodyLimit = bodyLimit({
+    maxSize: ctx.config.http.max_request_bytes,
+    onError: () => {
+      throw tooLarge();
+    },
+  });
+  // Media uploads stream to disk under media.max_upload_bytes instead (src/media/receive.ts).
+  app.use((c, next) => (isMediaUploadPath(c.req.path) ? next() : jsonBodyLimit(c, next)));
   for (const register of routeModulesFor(resources)) register(app, ctx);
   app.notFound(notFoundHandler);
   app.onError(errorHandler(ctx.log));

@@ -1,9 +1,17 @@
+import { adminRouteModules } from "../admin/routes/index.ts";
 import { accountRouteModules } from "../client-api/account-routes.ts";
+import { e2eeRouteModules } from "../client-api/e2ee-routes.ts";
 import { roomReadRouteModules } from "../client-api/room-read-routes.ts";
 import { roomWriteRouteModules } from "../client-api/room-write-routes.ts";
 import { syncRouteModules } from "../client-api/sync-routes.ts";
 import { versionsRoutes } from "../client-api/versions.ts";
 import { whoamiRoutes } from "../client-api/whoami.ts";
+import { keyQueryRoutes } from "../federation/key-query.ts";
+import {
+  clientMediaRouteModules,
+  federationMediaRouteModules,
+  mediaRouteModules,
+} from "../media/http/routes.ts";
 import { keyServerRoutes } from "../federation/key-server.ts";
 import { federationVersionRoutes } from "../federation/version.ts";
 import { federationInboundRouteModules } from "../federation/inbound-routes.ts";
@@ -22,15 +30,19 @@ const ROUTES_BY_RESOURCE: Record<Resource, readonly RouteModule[]> = {
     ...syncRouteModules,
     ...roomWriteRouteModules,
     ...roomReadRouteModules,
+    ...e2eeRouteModules,
+    ...clientMediaRouteModules,
   ],
   federation: [
     wellKnownServerRoutes,
     federationVersionRoutes,
     keyServerRoutes,
+    keyQueryRoutes,
+    ...federationMediaRouteModules,
     ...federationInboundRouteModules,
   ],
-  media: [],
-  admin: [],
+  media: [...mediaRouteModules],
+  admin: [...adminRouteModules],
   metrics: [metricsRoutes],
 };
 

@@ -5,6 +5,7 @@ import { stateTupleKey } from "../core/state-key.ts";
 import type { HearthContext } from "../context.ts";
 import { forbidden, MatrixError } from "../errors.ts";
 import { getCurrentMembership, getRoomMembers } from "../storage/rooms/memberships.ts";
+import { refuseBlockedRoom } from "./blocked-rooms.ts";
 import type { EventDraft } from "./build-event.ts";
 import { memberContent } from "./member-content.ts";
 import { sendLocalEvent, type Prepared, type RoomView, type SendResult } from "./send-event.ts";
@@ -164,6 +165,7 @@ async function prepareMembership(
 /** A membership endpoint (/join, /invite, /leave, /kick, /ban, /unban, /knock) for a local room. */
 export async function updateMembership(ctx: HearthContext, req: MembershipRequest): Promise<SendResult> {
   if (req.action === "invite") requireLocalUser(ctx, req.target, "Inviting");
+  await refuseBlockedRoom(ctx, req.roomId, MEMBERSHIP_OF[req.action]);
   // The global profile is no room state: read it while waiting for the room's lock, not under it. The
   // catch only keeps an unused read (a no-op join) from being an unhandled rejection.
   const profileContent =
@@ -193,6 +195,7 @@ export async function setMemberState(
 ): Promise<SendResult> {
   const membership = req.content.membership;
   if (membership === "invite") requireLocalUser(ctx, req.target, "Inviting");
+  await refuseBlockedRoom(ctx, req.roomId, membership);
   return sendLocalEvent(ctx, {
     roomId: req.roomId,
     sender: req.sender,

@@ -44,6 +44,9 @@ export async function migrateToLatest(db: Db, schema: string, dir?: string): Pro
     db,
     provider: new SqlFileMigrationProvider(dir),
     migrationTableSchema: schema,
+    // Migration numbers are reserved per work area, so a lower number can land after a higher one
+    // has run; areas' migrations touch disjoint tables, so applying the late one then is safe.
+    allowUnorderedMigrations: true,
   });
   const { error, results }: MigrationResultSet = await migrator.migrateToLatest();
   if (error) {

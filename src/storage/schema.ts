@@ -1,5 +1,8 @@
 import type { ColumnType } from "kysely";
 import type { AccountsMoreTables } from "./accounts/tables.ts";
+import type { E2eeTables } from "./e2ee/tables.ts";
+import type { AdminTables } from "./admin/tables.ts";
+import type { MediaTables } from "./media/tables.ts";
 import type { ServerKeyTables } from "./federation/server-key-tables.ts";
 import type { FederationInboundTables } from "./federation/tables.ts";
 import type { ProfilesTables } from "./profiles/tables.ts";
@@ -148,7 +151,15 @@ export interface RoomAliasesTable {
 }
 
 export interface Database
-  extends AccountsMoreTables, SyncTables, ProfilesTables, FederationInboundTables, ServerKeyTables {
+  extends
+    AccountsMoreTables,
+    SyncTables,
+    ProfilesTables,
+    FederationInboundTables,
+    ServerKeyTables,
+    E2eeTables,
+    AdminTables,
+    MediaTables {
   instance_meta: InstanceMetaTable;
   users: UsersTable;
   devices: DevicesTable;

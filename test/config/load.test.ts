@@ -22,12 +22,26 @@ describe("loadConfig without a file", () => {
       federation: {
         verify_certificates: true,
         trusted_ca_files: [],
+        trusted_key_servers: [],
         allow_private_addresses: false,
         ip_range_allowlist: [],
         ip_range_denylist: [],
       },
       well_known: {},
-      media: { max_upload_bytes: 50 * 1024 * 1024, store_path: "/srv/hearth/data/media" },
+      media: {
+        max_upload_bytes: 50 * 1024 * 1024,
+        store_path: "/srv/hearth/data/media",
+        max_image_pixels: 32_000_000,
+        freeze_legacy_media: true,
+        max_pending_uploads: 10,
+        pending_upload_expiry_ms: 86_400_000,
+        url_preview: {
+          enabled: false,
+          max_bytes: 10 * 1024 * 1024,
+          timeout_ms: 10_000,
+          allow_private_addresses: false,
+        },
+      },
       rate_limits: {
         login: { per_second: 0.17, burst: 3 },
         registration: { per_second: 0.17, burst: 3 },

@@ -104,13 +104,13 @@ describe("CORS", () => {
 });
 
 describe("discovery", () => {
-  it("GET /_matrix/client/versions lists v1.5 and no authenticated-media versions yet", async () => {
+  it("GET /_matrix/client/versions lists v1.5 and v1.11 (authenticated media)", async () => {
     const res = await get("/_matrix/client/versions");
     expect(res.status).toBe(200);
     const body = (await res.json()) as { versions: string[]; unstable_features: object };
     expect(body.versions).toContain("v1.5");
     expect(body.versions).toContain("r0.6.1");
-    expect(body.versions).not.toContain("v1.11");
+    expect(body.versions).toContain("v1.11");
     expect(body.unstable_features).toEqual({});
   });
 
