@@ -21,12 +21,12 @@ export interface FederationServicesDeps {
   transport?: FederationTransport;
 }
 
-/** The client and keyring of one instance, and how to release the client's connections. */
+/** The client and keyring of one instance (the sender joins them later), and how to release the client's connections. */
 export async function createFederationServices(
   deps: FederationServicesDeps,
-): Promise<{ services: FederationServices; close(): Promise<void> }> {
+): Promise<{ services: Omit<FederationServices, "sender">; close(): Promise<void> }> {
   const serverName = deps.config.server_name;
-  const transport = deps.transport ?? (await createProductionTransport(deps.config));
+  const transport = deps.transport ?? (await createProductionTransport(deps.config, deps.clock));
   const client = createFederationClient({ serverName, signingKey: () => deps.keys.current, transport });
   const keyring: ServerKeyring = new ServerKeyring({
     serverName,
