@@ -26,7 +26,7 @@ export async function createFederationServices(
   deps: FederationServicesDeps,
 ): Promise<{ services: Omit<FederationServices, "sender">; close(): Promise<void> }> {
   const serverName = deps.config.server_name;
-  const transport = deps.transport ?? (await createProductionTransport(deps.config));
+  const transport = deps.transport ?? (await createProductionTransport(deps.config, deps.clock));
   const client = createFederationClient({ serverName, signingKey: () => deps.keys.current, transport });
   const keyring: ServerKeyring = new ServerKeyring({
     serverName,
