@@ -41,6 +41,6 @@ export interface HearthContext {
   readonly media: MediaRuntime;
   /** Inbound federation: the per-origin transaction queue, retries in flight, EDU handlers. */
   readonly federationInbound: InboundRuntime;
-  /** Outbound requests (X-Matrix signed) and remote servers' keys. */
+  /** Outbound requests (X-Matrix signed), remote servers' keys and durable delivery to other servers. */
   readonly federation: FederationServices;
 }

@@ -8,6 +8,8 @@ import { createMediaRuntime } from "./media/runtime.ts";
 import { createInboundRuntime } from "./federation/inbound/runtime.ts";
 import { createFederationServices } from "./federation/create-services.ts";
 import type { FederationTransport } from "./federation/client/transport.ts";
+import type { FederationClient } from "./federation/contracts.ts";
+import { createFederationSender, type SenderOptions } from "./federation/sender/create-sender.ts";
 import { createApp } from "./http/app.ts";
 import { startListener, stopListener, type RunningListener } from "./http/listeners.ts";
 import { Metrics } from "./http/metrics.ts";
@@ -59,6 +61,10 @@ export interface HomeserverOptions {
   firstAccountToken?: boolean;
   /** How outbound federation requests are delivered; HTTPS with undici when absent (tests go in-process). */
   federationTransport?: FederationTransport;
+  /** The client the federation sender sends transactions with (tests of the sender pass a fake). */
+  senderClient?: FederationClient;
+  /** Tuning of the federation sender (tests: short backoff, a specific driver). */
+  sender?: SenderOptions;
 }
 
 export class ServerNameMismatchError extends Error {}
@@ -123,13 +129,25 @@ export async function createHomeserver(
       transport: opts.federationTransport,
     });
     closeFederation = federation.close;
+    const metrics = new Metrics(dbHandle.pool);
+    const client = opts.senderClient ?? federation.services.client;
+    const sender = createFederationSender({
+      config,
+      db: dbHandle.db,
+      log,
+      clock,
+      metrics,
+      client: () => client,
+      // Like admin jobs: only the process owning room writes delivers.
+      options: { ...opts.sender, deliver: opts.roomWriterLock === undefined || writerLock !== undefined },
+    });
     const ctx: HearthContext = {
       config,
       serverName: config.server_name,
       log,
       db: dbHandle.db,
       keys,
-      metrics: new Metrics(dbHandle.pool),
+      metrics,
       clock,
       lastSeen: new Map(),
       rateLimits: createAccountRateLimiters(config, clock),
@@ -140,9 +158,9 @@ export async function createHomeserver(
       admin: { jobs: new AdminJobs(opts.roomWriterLock === undefined || writerLock !== undefined) },
       media: await createMediaRuntime(config, dbHandle.db, log, clock()),
       federationInbound: createInboundRuntime(),
-      federation: federation.services,
+      federation: { ...federation.services, sender },
     };
-    return assemble(
+    const homeserver = assemble(
       ctx,
       dbHandle,
       embedded,
@@ -156,6 +174,9 @@ export async function createHomeserver(
       opts.shutdownGraceMs ?? 5_000,
       federation.close,
     );
+    // Whatever the outbox held when the last process stopped goes out now.
+    void sender.start();
+    return homeserver;
   } catch (err) {
     writerLock?.release();
     await closeFederation?.().catch(() => undefined);
@@ -206,6 +227,7 @@ function assemble(
         // Thumbnails still being made at upload write rows: let them finish before the pool closes.
         await ctx.media.drain();
         ctx.sync.typing.close();
+        await ctx.federation.sender.stop();
         await ctx.admin.jobs.stop();
         writerLock?.release();
         await closeFederation();

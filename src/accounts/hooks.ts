@@ -1,4 +1,5 @@
 import type { HearthContext } from "../context.ts";
+import { recordDeviceListChange } from "../e2ee/device-lists.ts";
 import { leaveAllRooms } from "../rooms/leave-all.ts";
 
 /*
@@ -18,13 +19,14 @@ export async function leaveAllRoomsAfterDeactivation(ctx: HearthContext, userId:
 
 /**
  * Called after devices were deleted (logout, device deletion, password change, deactivation).
- * Owner: E2EE/sync. Their device keys, one-time keys and to-device messages must go, and other users
- * sharing rooms must see a device list change.
+ * Owner: E2EE. Their device keys, one-time and fallback keys and queued to-device messages went with
+ * the device rows (foreign keys cascade, in the same statement); what is left is telling the users who
+ * share a room, through the device_lists stream.
  */
 export async function afterDevicesDeleted(
-  _ctx: HearthContext,
-  _userId: string,
-  _deviceIds: readonly string[],
+  ctx: HearthContext,
+  userId: string,
+  deviceIds: readonly string[],
 ): Promise<void> {
-  // Intentionally empty until device keys and device list streams exist.
+  await recordDeviceListChange(ctx, userId, deviceIds);
 }

@@ -12,6 +12,9 @@ import { roomIdParam, routeParam } from "./query-params.ts";
 import { readContentBody } from "./room-body.ts";
 import { bodyReason, bodyUserId } from "./room-params.ts";
 import { isValidRoomAlias } from "../rooms/canonical-alias.ts";
+import { resolveAlias } from "../rooms/aliases.ts";
+import { domainOf } from "../core/auth/identifiers.ts";
+import { parseServerName } from "../federation/discovery/server-name.ts";
 
 /** Third-party invites and joins need an identity server, which this server does not talk to. */
 function refuseThirdParty(body: JsonObject): void {
@@ -21,18 +24,40 @@ function refuseThirdParty(body: JsonObject): void {
 }
 
 /**
- * A room id, or a local alias resolved to one. Aliases on other servers (and rooms only other servers
- * know) need federation: until then they are 404, as an unresolvable alias is.
+ * The servers the client names to join through: `via` (spec v1.12) and the older `server_name`, in
+ * that order. Each must be a server name; others are refused rather than tried.
  */
-async function resolveRoomIdOrAlias(ctx: HearthContext, c: Context): Promise<string> {
+function joinServers(c: Context): string[] {
+  const given = [...(c.req.queries("via") ?? []), ...(c.req.queries("server_name") ?? [])];
+  for (const server of given) {
+    if (parseServerName(server) === undefined) {
+      throw invalidParam(`${JSON.stringify(server).slice(0, 100)} is not a valid server name`);
+    }
+  }
+  return given;
+}
+
+/**
+ * A room id, or an alias resolved to one (another server's alias through a directory query), with
+ * the servers to join through should this server not be in the room.
+ */
+async function resolveRoomIdOrAlias(
+  ctx: HearthContext,
+  c: Context,
+): Promise<{ roomId: string; servers: string[] }> {
   const target = routeParam(c, "roomIdOrAlias");
+  const via = joinServers(c);
   if (target.startsWith("#")) {
     if (!isValidRoomAlias(target)) throw invalidParam(`${JSON.stringify(target)} is not a valid room alias`);
+    if (domainOf(target) !== ctx.serverName) {
+      const resolved = await resolveAlias(ctx, target);
+      return { roomId: resolved.room_id, servers: [...via, ...resolved.servers] };
+    }
     const roomId = await getAliasRoomId(ctx.db, target);
     if (!roomId) throw notFound(`Room alias ${target} not found`);
-    return roomId;
+    return { roomId, servers: via };
   }
-  return roomIdParam(c, "roomIdOrAlias");
+  return { roomId: roomIdParam(c, "roomIdOrAlias"), servers: via };
 }
 
 /** Membership bodies are optional in practice (curl users, older clients): an empty body is `{}`. */
@@ -43,6 +68,7 @@ async function selfMembership(
   c: Context<HearthEnv>,
   roomId: string,
   action: "join" | "leave" | "knock",
+  servers?: readonly string[],
 ): Promise<void> {
   const requester = c.get("requester");
   const body = await readBody(c);
@@ -54,14 +80,15 @@ async function selfMembership(
     action,
     reason: bodyReason(body),
     isGuest: requester.isGuest,
+    servers,
   });
 }
 
 /** Membership endpoints: join, knock, invite, leave, kick, ban, unban, forget. */
 export const roomMembershipRoutes: RouteModule = (app, ctx) => {
   app.on("POST", clientPaths("/join/:roomIdOrAlias"), requireAuth(ctx), async (c) => {
-    const roomId = await resolveRoomIdOrAlias(ctx, c);
-    await selfMembership(ctx, c, roomId, "join");
+    const { roomId, servers } = await resolveRoomIdOrAlias(ctx, c);
+    await selfMembership(ctx, c, roomId, "join", servers);
     return c.json({ room_id: roomId });
   });
 
@@ -72,7 +99,7 @@ export const roomMembershipRoutes: RouteModule = (app, ctx) => {
   });
 
   app.on("POST", clientPaths("/knock/:roomIdOrAlias", { r0: false }), requireAuth(ctx), async (c) => {
-    const roomId = await resolveRoomIdOrAlias(ctx, c);
+    const { roomId } = await resolveRoomIdOrAlias(ctx, c);
     await selfMembership(ctx, c, roomId, "knock");
     return c.json({ room_id: roomId });
   });

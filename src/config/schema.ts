@@ -156,6 +156,20 @@ const configObject = z.strictObject({
       allow_private_addresses: z.boolean().default(false),
       ip_range_allowlist: z.array(cidr).default(() => []),
       ip_range_denylist: z.array(cidr).default(() => []),
+      trusted_key_servers: z
+        .array(
+          z.strictObject({
+            server_name: serverName,
+            // Pinned keys: a notary's answers are then trusted without asking it for its own keys.
+            verify_keys: z
+              .record(
+                z.string().regex(/^ed25519:[A-Za-z0-9_]+$/, "must be ed25519:<version>"),
+                z.string().min(1),
+              )
+              .optional(),
+          }),
+        )
+        .default(() => []),
     })
     .prefault({}),
   well_known: z

@@ -22,6 +22,8 @@ export interface FederationResponse {
   status: number;
   /** Parsed JSON body (lossless numbers); undefined when the body was not JSON. */
   body: JsonValue | undefined;
+  /** The body's bytes as received, for non-JSON answers (federation media is multipart/mixed). */
+  rawBody?: Uint8Array;
   headers: Headers;
 }
 

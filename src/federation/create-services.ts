@@ -6,6 +6,8 @@ import { createFederationClient } from "./client/federation-client.ts";
 import { createProductionTransport } from "./client/production-transport.ts";
 import type { FederationTransport } from "./client/transport.ts";
 import { directKeySource } from "./keyring/direct-source.ts";
+import { createKeyResponseStore } from "./keyring/key-responses.ts";
+import { notaryKeySource } from "./keyring/notary-source.ts";
 import { ServerKeyring } from "./keyring/keyring.ts";
 import type { FederationServices } from "./services.ts";
 
@@ -19,23 +21,40 @@ export interface FederationServicesDeps {
   transport?: FederationTransport;
 }
 
-/** The client and keyring of one instance, and how to release the client's connections. */
+/** The client and keyring of one instance (the sender joins them later), and how to release the client's connections. */
 export async function createFederationServices(
   deps: FederationServicesDeps,
-): Promise<{ services: FederationServices; close(): Promise<void> }> {
+): Promise<{ services: Omit<FederationServices, "sender">; close(): Promise<void> }> {
   const serverName = deps.config.server_name;
-  const transport = deps.transport ?? (await createProductionTransport(deps.config));
+  const transport = deps.transport ?? (await createProductionTransport(deps.config, deps.clock));
   const client = createFederationClient({ serverName, signingKey: () => deps.keys.current, transport });
-  const keyring = new ServerKeyring({
+  const keyring: ServerKeyring = new ServerKeyring({
     serverName,
     ownKeys: deps.keys,
     db: deps.db,
     clock: deps.clock,
     log: deps.log,
-    sources: [directKeySource(client, deps.clock)],
+    sources: [
+      directKeySource(client, deps.clock),
+      ...deps.config.federation.trusted_key_servers.map((notary) =>
+        notaryKeySource(notary, {
+          client,
+          clock: deps.clock,
+          verifyNotarySignature: (server, obj, atTs): Promise<void> =>
+            keyring.verifyServerSignature(server, obj, atTs),
+        }),
+      ),
+    ],
+  });
+  const keyResponses = createKeyResponseStore({
+    serverName,
+    ownKeys: deps.keys,
+    db: deps.db,
+    clock: deps.clock,
+    refresh: (server, minimumValidUntilTs) => keyring.refresh(server, minimumValidUntilTs),
   });
   return {
-    services: { client, keyring },
+    services: { client, keyring, keyResponses },
     close: async () => {
       await transport.close?.();
     },

@@ -100,6 +100,8 @@ export function requireServerAuth(ctx: HearthContext): MiddlewareHandler<HearthE
       }
     }
     if (!verified) throw unauthorized(`Invalid X-Matrix signature: ${lastError?.message ?? "unverified"}`);
+    // It reached us, so it is probably reachable too: cut short any backoff towards it.
+    ctx.federation.sender.destinationIsUp(origin);
     c.set("origin", origin);
     c.set("federationContent", content);
     await next();

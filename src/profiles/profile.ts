@@ -1,4 +1,6 @@
 import type { HearthContext } from "../context.ts";
+import { domainOf } from "../core/auth/identifiers.ts";
+import { queryRemoteProfile } from "../federation/outbound/remote-queries.ts";
 import { updateMemberProfiles } from "../rooms/profile-propagation.ts";
 import type { Db } from "../storage/database.ts";
 import type { JsonObject, JsonValue } from "../core/json.ts";
@@ -30,21 +32,41 @@ export function requireProfileKey(key: string): void {
   if (!KEY_NAME.test(key)) throw invalidParam("Invalid profile key.");
 }
 
-/** Remote profiles need a federation query, which this server does not make yet: they read as unknown. */
+/** A local user who exists (remote users' profiles are asked of their server). */
 async function requireKnownLocalUser(ctx: ProfileContext, userId: string): Promise<void> {
   const local = userId.startsWith("@") && userId.endsWith(`:${ctx.serverName}`);
   if (!local || !(await localUserExists(ctx.db, userId))) throw notFound("Profile not found");
 }
 
-export async function getFullProfile(ctx: ProfileContext, userId: string): Promise<JsonObject> {
+/** Where a user's profile is asked of their own server rather than read here. */
+type ReadProfileContext = ProfileContext & Pick<HearthContext, "federation">;
+
+function remoteServerOf(ctx: ProfileContext, userId: string): string | undefined {
+  const server = domainOf(userId);
+  return server !== undefined && server !== ctx.serverName ? server : undefined;
+}
+
+export async function getFullProfile(ctx: ReadProfileContext, userId: string): Promise<JsonObject> {
+  const remote = remoteServerOf(ctx, userId);
+  if (remote !== undefined) return queryRemoteProfile(ctx, userId, remote);
   await requireKnownLocalUser(ctx, userId);
   return Object.fromEntries(await getProfile(ctx.db, userId));
 }
 
-export async function getProfileField(ctx: ProfileContext, userId: string, key: string): Promise<JsonObject> {
+export async function getProfileField(
+  ctx: ReadProfileContext,
+  userId: string,
+  key: string,
+): Promise<JsonObject> {
   requireProfileKey(key);
-  await requireKnownLocalUser(ctx, userId);
-  const value = (await getProfile(ctx.db, userId)).get(key);
+  const remote = remoteServerOf(ctx, userId);
+  let value: JsonValue | undefined;
+  if (remote !== undefined) {
+    value = (await queryRemoteProfile(ctx, userId, remote, key))[key];
+  } else {
+    await requireKnownLocalUser(ctx, userId);
+    value = (await getProfile(ctx.db, userId)).get(key);
+  }
   if (value === undefined) throw notFound(`Profile field ${key} not found`);
   return { [key]: value };
 }

@@ -1,3 +1,4 @@
+import { queryRemoteAlias } from "../federation/outbound/remote-queries.ts";
 import type { HearthContext } from "../context.ts";
 import { isJsonObject, type JsonObject } from "../core/json.ts";
 import { forbidden, invalidParam, MatrixError, notFound } from "../errors.ts";
@@ -56,15 +57,13 @@ export async function createAlias(
   if (!created) throw new MatrixError(409, "M_UNKNOWN", `Room alias ${alias.alias} already exists.`);
 }
 
-/**
- * GET /directory/room/{roomAlias}. Remote aliases would need a federation directory query, which this
- * server does not make yet, so they resolve as unknown.
- */
+/** GET /directory/room/{roomAlias}; another server's alias is asked of that server (query/directory). */
 export async function resolveAlias(
-  ctx: DirectoryContext,
+  ctx: DirectoryContext & Pick<HearthContext, "federation">,
   aliasText: string,
 ): Promise<{ room_id: string; servers: string[] }> {
   const alias = requireAlias(aliasText);
+  if (alias.domain !== ctx.serverName) return queryRemoteAlias(ctx, alias.alias, alias.domain);
   const row = alias.domain === ctx.serverName ? await getAlias(ctx.db, alias.alias) : undefined;
   if (!row) throw notFound(`Room alias ${alias.alias} not found.`);
   const servers = (await joinedServers(ctx.db, row.roomId)).filter((s) => s !== ctx.serverName);

@@ -13,7 +13,7 @@ import type { EventDraft } from "./build-event.ts";
 import { buildCheckedEvent } from "./check-event.ts";
 import { defaultPowerLevels, PRESET_STATE, type Preset } from "./create-room-presets.ts";
 import { memberContent } from "./member-content.ts";
-import { persistEvent } from "./persist-event.ts";
+import { persistLocalEvent } from "./persist-local-event.ts";
 import { withRoomWrite } from "./room-write.ts";
 import { CREATE_KEY } from "./send-event.ts";
 import { computeStateBefore } from "./state-before.ts";
@@ -213,7 +213,7 @@ export async function createRoom(ctx: HearthContext, o: CreateRoomOptions): Prom
         }
       }
       const before = await computeStateBefore(tx, roomId, o.version, prevIds, extremities);
-      const outcome = await persistEvent(tx, {
+      const { outcome, destinations } = await persistLocalEvent(ctx, tx, {
         roomId,
         version: o.version,
         event,
@@ -223,7 +223,11 @@ export async function createRoom(ctx: HearthContext, o: CreateRoomOptions): Prom
         fresh: true,
         now: ctx.clock(),
       });
-      return { value: undefined, notify: { userIds: [o.creator, ...outcome.membershipUsers] } };
+      return {
+        value: undefined,
+        notify: { userIds: [o.creator, ...outcome.membershipUsers] },
+        federate: destinations,
+      };
     });
     previous = event.event_id;
   }

@@ -4,7 +4,11 @@ import { parsePowerLevels, userPowerLevel } from "../core/power-levels.ts";
 import { stateTupleKey } from "../core/state-key.ts";
 import type { HearthContext } from "../context.ts";
 import { forbidden, MatrixError } from "../errors.ts";
+import { candidateServers, joinRemoteRoom } from "../federation/outbound/remote-join.ts";
+import { getEvent } from "../storage/rooms/events.ts";
 import { getCurrentMembership, getRoomMembers } from "../storage/rooms/memberships.ts";
+import { joinedServers } from "../storage/rooms/directory.ts";
+import { getRoom } from "../storage/rooms/rooms.ts";
 import { refuseBlockedRoom } from "./blocked-rooms.ts";
 import type { EventDraft } from "./build-event.ts";
 import { memberContent } from "./member-content.ts";
@@ -22,6 +26,8 @@ export interface MembershipRequest {
   reason?: string;
   /** Guests may only join rooms whose guest_access is can_join. */
   isGuest?: boolean;
+  /** Servers to join through when this server is not in the room (`via`, an alias's servers), in order. */
+  servers?: readonly string[];
 }
 
 const MEMBERSHIP_OF: Record<MembershipAction, string> = {
@@ -162,10 +168,47 @@ async function prepareMembership(
   return { draft };
 }
 
-/** A membership endpoint (/join, /invite, /leave, /kick, /ban, /unban, /knock) for a local room. */
+/**
+ * The servers to join through when this server has no joined member in the room (it is unknown, or
+ * everyone here left): the client's, the inviter's, those of the room's members, the room id's. None
+ * for a known room no other server is in: the local writer then decides.
+ */
+async function remoteJoinServers(ctx: HearthContext, req: MembershipRequest): Promise<string[] | undefined> {
+  const joined = await joinedServers(ctx.db, req.roomId);
+  if (joined.includes(ctx.serverName)) return undefined;
+  const servers = [...(req.servers ?? [])];
+  const current = await getCurrentMembership(ctx.db, req.roomId, req.target);
+  if (current?.membership === "invite") {
+    const invite = await getEvent(ctx.db, current.eventId);
+    const inviter = invite && domainOf(invite.pdu.sender);
+    if (inviter) servers.push(inviter);
+  }
+  servers.push(...joined);
+  const roomServer = domainOf(req.roomId);
+  if (roomServer) servers.push(roomServer);
+  const candidates = candidateServers(ctx, servers);
+  if (candidates.length === 0 && (await getRoom(ctx.db, req.roomId))) return undefined;
+  return candidates;
+}
+
+/** A membership endpoint (/join, /invite, /leave, /kick, /ban, /unban, /knock); remote rooms go remote. */
 export async function updateMembership(ctx: HearthContext, req: MembershipRequest): Promise<SendResult> {
-  if (req.action === "invite") requireLocalUser(ctx, req.target, "Inviting");
   await refuseBlockedRoom(ctx, req.roomId, MEMBERSHIP_OF[req.action]);
+  if (req.action === "join" && req.target === req.sender) {
+    const servers = await remoteJoinServers(ctx, req);
+    if (servers !== undefined) {
+      const content = await memberContent(ctx, req.target, "join");
+      if (req.reason !== undefined) content.reason = req.reason;
+      const { eventId } = await joinRemoteRoom(ctx, {
+        roomId: req.roomId,
+        userId: req.target,
+        servers,
+        content,
+      });
+      return { eventId, created: true };
+    }
+  }
+  if (req.action === "invite") requireLocalUser(ctx, req.target, "Inviting");
   // The global profile is no room state: read it while waiting for the room's lock, not under it. The
   // catch only keeps an unused read (a no-op join) from being an unhandled rejection.
   const profileContent =

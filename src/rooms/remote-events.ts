@@ -68,24 +68,35 @@ export async function storeOutliers(
 ): Promise<void> {
   if (events.length === 0) return;
   await withRoomWrite(ctx, roomId, async (tx) => {
-    const known = await getEvents(
-      tx,
-      events.map((e) => e.event.event_id),
-    );
-    for (const { event, rejectedReason } of events) {
-      if (known.has(event.event_id)) continue;
-      await persistEvent(tx, {
-        roomId,
-        version,
-        event,
-        before: undefined,
-        streamOrdering: null,
-        rejectedReason: rejectedReason ?? null,
-        now: ctx.clock(),
-      });
-    }
+    await persistOutliers(tx, roomId, version, events, ctx.clock());
     return { value: undefined };
   });
+}
+
+/** `storeOutliers` inside a room write the caller holds (e.g. a join storing the room's state with it). */
+export async function persistOutliers(
+  tx: Db,
+  roomId: string,
+  version: RoomVersion,
+  events: readonly OutlierInput[],
+  now: number,
+): Promise<void> {
+  const known = await getEvents(
+    tx,
+    events.map((e) => e.event.event_id),
+  );
+  for (const { event, rejectedReason } of events) {
+    if (known.has(event.event_id)) continue;
+    await persistEvent(tx, {
+      roomId,
+      version,
+      event,
+      before: undefined,
+      streamOrdering: null,
+      rejectedReason: rejectedReason ?? null,
+      now,
+    });
+  }
 }
 
 /** The state before the event: the state after each prev event, resolved when there are several. */

@@ -7,13 +7,16 @@ export interface WriteResult<T> {
   value: T;
   /** Set when an event was stored at the allocated position: who to wake after commit. */
   notify?: { userIds: readonly string[] };
+  /** Servers that got outbox rows in this transaction: the sender is woken for them after commit. */
+  federate?: readonly string[];
   /** The room as this write left it, kept for the next write once the transaction has committed. */
   cache?: CachedRoom;
 }
 
 /**
  * Runs one room write: the room's in-process lock, a stream position, one transaction holding the
- * room's advisory lock, and, only after commit, the position's completion and the sync wake-up. The
+ * room's advisory lock, and, only after commit, the position's completion, the sync wake-up and the
+ * federation sender's. The
  * position is completed on rollback too, or "persisted up to" would stall behind it forever.
  *
  * The room's write cache entry is taken out for the write and handed to `fn` (unverified: `fn` checks
@@ -45,6 +48,7 @@ export async function withRoomWrite<T>(
       });
       if (result.cache) ctx.rooms.writeCache.put(roomId, result.cache);
       if (result.notify) ctx.rooms.commits.committed(position, [roomId], result.notify.userIds);
+      if (result.federate && result.federate.length > 0) ctx.federation.sender.wake(result.federate);
       return result.value;
     } finally {
       ctx.streams.events.complete(position);

@@ -13,7 +13,8 @@ import { getRoom } from "../storage/rooms/rooms.ts";
 import type { TxnScope } from "../storage/rooms/txn-ids.ts";
 import type { EventDraft } from "./build-event.ts";
 import { buildCheckedEvent } from "./check-event.ts";
-import { persistEvent, StaleWriteError, type PersistOutcome } from "./persist-event.ts";
+import { StaleWriteError, type PersistOutcome } from "./persist-event.ts";
+import { persistLocalEvent } from "./persist-local-event.ts";
 import { withRoomWrite, type WriteResult } from "./room-write.ts";
 import { computeStateBefore, type StateBefore } from "./state-before.ts";
 import { RoomWriteCache, type CachedRoom } from "./write-cache.ts";
@@ -309,7 +310,7 @@ async function writeOn(
     authState,
   );
 
-  const outcome = await persistEvent(tx, {
+  const { outcome, destinations } = await persistLocalEvent(ctx, tx, {
     roomId: req.roomId,
     version: view.version,
     event,
@@ -326,6 +327,7 @@ async function writeOn(
   return {
     value: { eventId: event.event_id, created: true },
     notify: { userIds: [...userIds] },
+    federate: destinations,
     cache: afterWrite(view, event, outcome, entries),
   };
 }

@@ -1,6 +1,7 @@
-import { Kysely, PostgresDialect } from "kysely";
+import { Kysely, PostgresDialect, type DatabaseIntrospector, type PostgresDialectConfig } from "kysely";
 import pg from "pg";
 import type { Database } from "./schema.ts";
+import { SchemaIntrospector } from "./schema-introspector.ts";
 
 export type Db = Kysely<Database>;
 
@@ -9,6 +10,21 @@ export interface DbHandle {
   pool: pg.Pool;
   schema: string;
   close(): Promise<void>;
+}
+
+/** PostgreSQL, with introspection (the migrator's) confined to the instance's schema. */
+class SchemaDialect extends PostgresDialect {
+  constructor(
+    config: PostgresDialectConfig,
+    private readonly schema: string,
+  ) {
+    super(config);
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kysely's own signature
+  override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    return new SchemaIntrospector(db, this.schema);
+  }
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -31,7 +47,7 @@ export function openDatabase(url: string, schema: string, poolMax: number): DbHa
   });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on("error", () => undefined);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new SchemaDialect({ pool }, schema) });
   return {
     db,
     pool,

@@ -1,5 +1,7 @@
 import type { ColumnType } from "kysely";
 import type { AccountsMoreTables } from "./accounts/tables.ts";
+import type { E2eeTables } from "./e2ee/tables.ts";
+import type { FederationOutboxTables } from "./federation/outbox-tables.ts";
 import type { AdminTables } from "./admin/tables.ts";
 import type { MediaTables } from "./media/tables.ts";
 import type { ServerKeyTables } from "./federation/server-key-tables.ts";
@@ -156,8 +158,10 @@ export interface Database
     ProfilesTables,
     FederationInboundTables,
     ServerKeyTables,
+    E2eeTables,
     AdminTables,
-    MediaTables {
+    MediaTables,
+    FederationOutboxTables {
   instance_meta: InstanceMetaTable;
   users: UsersTable;
   devices: DevicesTable;

@@ -24,7 +24,10 @@ import { planRooms, type RoomPlan } from "./room-plan.ts";
 import { StateGroups } from "./room-state.ts";
 import { loadTimelines } from "./room-timeline.ts";
 import { presenceContent } from "./presence.ts";
+import { deviceKeyCounts } from "./device-keys.ts";
+import { deviceListDelta } from "../e2ee/device-lists.ts";
 import type { SyncRequest } from "./sync-request.ts";
+import { toDeviceSection } from "./to-device.ts";
 import { formatSyncToken, type SyncToken } from "./tokens.ts";
 
 type ComputeContext = Pick<HearthContext, "db" | "streams" | "clock" | "sync" | "rooms">;
@@ -54,19 +57,15 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
 }
 
 /** The positions every stream is read up to in this sync: persisted-up-to, never beyond (invariant 3). */
-export function snapshotPositions(
-  ctx: Pick<HearthContext, "streams" | "sync">,
-  since?: SyncToken,
-): SyncToken {
+export function snapshotPositions(ctx: Pick<HearthContext, "streams" | "sync">): SyncToken {
   return {
     events: ctx.streams.events.persistedUpTo,
     account_data: ctx.streams.account_data.persistedUpTo,
     receipts: ctx.streams.receipts.persistedUpTo,
     typing: ctx.sync.typing.currentPosition,
     presence: ctx.streams.presence.persistedUpTo,
-    // Carried through until end-to-end encryption fills these streams.
-    to_device: since?.to_device ?? 0,
-    device_lists: since?.device_lists ?? 0,
+    to_device: ctx.streams.to_device.persistedUpTo,
+    device_lists: ctx.streams.device_lists.persistedUpTo,
   };
 }
 
@@ -204,22 +203,33 @@ export async function computeSync(
     filter.accountData,
   );
 
+  const [toDevice, deviceLists, keyCounts] = await Promise.all([
+    toDeviceSection(ctx, req, upTo),
+    since ? deviceListDelta(ctx, req.userId, since, upTo) : { changed: [], left: [] },
+    deviceKeyCounts(ctx, req.userId, req.deviceId),
+  ]);
+
   const rooms: JsonObject = {};
   if (Object.keys(join).length > 0) rooms.join = join;
   if (Object.keys(invite).length > 0) rooms.invite = invite;
   if (Object.keys(leave).length > 0) rooms.leave = leave;
   if (Object.keys(knock).length > 0) rooms.knock = knock;
   const body: JsonObject = {
-    next_batch: formatSyncToken(upTo),
+    next_batch: formatSyncToken({ ...upTo, to_device: toDevice.position }),
     rooms,
     presence: { events: presence },
     account_data: { events: globalData },
-    to_device: { events: [] },
-    device_lists: { changed: [], left: [] },
-    device_one_time_keys_count: {},
-    device_unused_fallback_key_types: [],
+    to_device: { events: toDevice.events },
+    device_lists: { changed: deviceLists.changed, left: deviceLists.left },
+    ...keyCounts,
   };
-  const empty = Object.keys(rooms).length === 0 && presence.length === 0 && globalData.length === 0;
+  const empty =
+    Object.keys(rooms).length === 0 &&
+    presence.length === 0 &&
+    globalData.length === 0 &&
+    toDevice.events.length === 0 &&
+    deviceLists.changed.length === 0 &&
+    deviceLists.left.length === 0;
   const joinedRoomIds = [...now.values()].filter((m) => m.membership === "join").map((m) => m.roomId);
   return { body, empty, joinedRoomIds };
 }

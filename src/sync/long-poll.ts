@@ -31,7 +31,7 @@ export async function handleSync(
   const waits = req.since !== undefined && !req.fullState && req.timeoutMs > 0;
   const deadline = ctx.clock() + req.timeoutMs;
   for (;;) {
-    const snapshot = snapshotPositions(ctx, req.since);
+    const snapshot = snapshotPositions(ctx);
     const result = await computeSync(ctx, req, snapshot);
     const remaining = deadline - ctx.clock();
     if (!result.empty || !waits || remaining <= 0 || signal?.aborted) return result.body;
@@ -40,7 +40,7 @@ export async function handleSync(
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
       const woken = ctx.notifier.wait(req.userId, result.joinedRoomIds, remaining, stop.signal);
-      if (movedSince(snapshotPositions(ctx, req.since), snapshot)) continue;
+      if (movedSince(snapshotPositions(ctx), snapshot)) continue;
       // Timed out or the client went away: the empty response, with a next_batch to continue from.
       if ((await woken) === undefined) return result.body;
     } finally {

@@ -9,6 +9,8 @@ export interface SyncRuntime {
   readonly accountData: StreamWriter;
   readonly receipts: StreamWriter;
   readonly presence: StreamWriter;
+  readonly toDevice: StreamWriter;
+  readonly deviceLists: StreamWriter;
   readonly typing: TypingTracker;
   readonly lazyMembers: LazyMemberCache;
   /**
@@ -23,6 +25,8 @@ export function createSyncRuntime(streams: Streams, notifier: Notifier): SyncRun
     accountData: new StreamWriter("account_data", streams.account_data, notifier),
     receipts: new StreamWriter("receipts", streams.receipts, notifier),
     presence: new StreamWriter("presence", streams.presence, notifier),
+    toDevice: new StreamWriter("to_device", streams.to_device, notifier),
+    deviceLists: new StreamWriter("device_lists", streams.device_lists, notifier),
     typing: new TypingTracker(notifier),
     lazyMembers: new LazyMemberCache(),
     presenceSeen: new Map(),

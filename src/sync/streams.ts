@@ -1,4 +1,6 @@
 import type { Db } from "../storage/database.ts";
+import { maxDeviceListStreamId } from "../storage/e2ee/device-lists.ts";
+import { maxToDeviceStreamId } from "../storage/e2ee/to-device.ts";
 import { maxEventStreamOrdering } from "../storage/stream-positions.ts";
 import { maxAccountDataStreamId } from "../storage/sync/account-data.ts";
 import { maxPresenceStreamId } from "../storage/sync/presence.ts";
@@ -11,19 +13,25 @@ export interface Streams {
   readonly account_data: StreamTracker;
   readonly receipts: StreamTracker;
   readonly presence: StreamTracker;
+  readonly to_device: StreamTracker;
+  readonly device_lists: StreamTracker;
 }
 
 export async function loadStreams(db: Db): Promise<Streams> {
-  const [events, accountData, receipts, presence] = await Promise.all([
+  const [events, accountData, receipts, presence, toDevice, deviceLists] = await Promise.all([
     maxEventStreamOrdering(db),
     maxAccountDataStreamId(db),
     maxReceiptStreamId(db),
     maxPresenceStreamId(db),
+    maxToDeviceStreamId(db),
+    maxDeviceListStreamId(db),
   ]);
   return {
     events: new StreamTracker(events),
     account_data: new StreamTracker(accountData),
     receipts: new StreamTracker(receipts),
     presence: new StreamTracker(presence),
+    to_device: new StreamTracker(toDevice),
+    device_lists: new StreamTracker(deviceLists),
   };
 }

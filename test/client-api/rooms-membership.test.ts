@@ -52,12 +52,16 @@ describe("join", () => {
     expect((await api(hs, dave, "POST", room(roomId, "join"))).status).toBe(200);
   });
 
-  it("unknown rooms and aliases are 404; malformed ones 400", async () => {
-    for (const target of ["!unknown:hearth.test", "#unknown:hearth.test", "#remote:elsewhere.example"]) {
+  it("unknown rooms and aliases are 404; malformed ones 400; unreachable alias servers 502", async () => {
+    for (const target of ["!unknown:hearth.test", "#unknown:hearth.test"]) {
       const res = await api(hs, bob, "POST", `/join/${enc(target)}`, {});
       expect(res.status, target).toBe(404);
       expect(res.body.errcode).toBe("M_NOT_FOUND");
     }
+    // Another server's alias is asked of that server, which tests cannot reach.
+    const remote = await api(hs, bob, "POST", `/join/${enc("#remote:elsewhere.example")}`, {});
+    expect(remote.status).toBe(502);
+    expect(remote.body.errcode).toBe("M_UNKNOWN");
     for (const target of ["nothing", "#", "#:x"]) {
       expect((await api(hs, bob, "POST", `/join/${enc(target)}`, {})).status, target).toBe(400);
     }

@@ -68,11 +68,12 @@ describe("config.example.yaml", () => {
   });
 
   it("gives a valid sample value for every optional key", () => {
-    const uncommented = text.replace(/^( *)# ( *[a-z_]+:( |$))/gm, "$1$2");
+    const uncommented = text.replace(/^( *)# ( *(?:- )?[a-z_]+:( |$))/gm, "$1$2");
     expect(uncommented).not.toMatch(/^ *# *[a-z_]+:/m);
     const config = loadConfig({ cwd: root, overrides: parse(uncommented) as unknown });
     expect(config.database.url).toMatch(/^postgres:\/\//);
     expect(config.listeners[0]?.tls?.cert).toMatch(/\.pem$/);
     expect(config.signing_key_path).toBe("/var/lib/hearth/signing.key");
+    expect(config.federation.trusted_key_servers[0]?.server_name).toBe("matrix.org");
   });
 });

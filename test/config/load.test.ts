@@ -22,6 +22,7 @@ describe("loadConfig without a file", () => {
       federation: {
         verify_certificates: true,
         trusted_ca_files: [],
+        trusted_key_servers: [],
         allow_private_addresses: false,
         ip_range_allowlist: [],
         ip_range_denylist: [],

@@ -41,7 +41,7 @@ describe("initial sync", () => {
     });
     for (const key of ["presence", "account_data", "to_device"]) expect(body[key]).toHaveProperty("events");
     expect(body.device_lists).toEqual({ changed: [], left: [] });
-    expect(body.device_one_time_keys_count).toEqual({});
+    expect(body.device_one_time_keys_count).toEqual({ signed_curve25519: 0 });
     expect(body.device_unused_fallback_key_types).toEqual([]);
   });
 

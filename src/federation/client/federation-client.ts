@@ -60,7 +60,7 @@ export function createFederationClient(deps: FederationClientDeps): FederationCl
         if (err instanceof FederationUnreachableError) throw err;
         throw new FederationUnreachableError(req.destination, `Request to ${req.destination} failed`, err);
       }
-      return { status: res.status, headers: res.headers, body: parseBody(res.body) };
+      return { status: res.status, headers: res.headers, body: parseBody(res.body), rawBody: res.body };
     },
   };
 }

@@ -1,7 +1,9 @@
 import { readFile } from "node:fs/promises";
 import type { HearthConfig } from "../../config/schema.ts";
 import { AddressPolicy } from "../../util/address-policy.ts";
+import { Resolver } from "node:dns/promises";
 import { createServerResolver } from "../discovery/resolver.ts";
+import { createWellKnownFetcher } from "../discovery/well-known-fetch.ts";
 import { createFederationAgent } from "./agent.ts";
 import type { FederationTransport } from "./transport.ts";
 import { createUndiciTransport } from "./undici-transport.ts";
@@ -11,7 +13,10 @@ export const MAX_FEDERATION_RESPONSE_BYTES = 256 * 1024 * 1024;
 const CONNECT_TIMEOUT_MS = 10_000;
 
 /** HTTPS delivery as the config says: trusted CAs, certificate checks, address policy. */
-export async function createProductionTransport(config: HearthConfig): Promise<FederationTransport> {
+export async function createProductionTransport(
+  config: HearthConfig,
+  clock: () => number,
+): Promise<FederationTransport> {
   const fed = config.federation;
   const ca =
     fed.trusted_ca_files.length === 0
@@ -24,7 +29,11 @@ export async function createProductionTransport(config: HearthConfig): Promise<F
     connectTimeoutMs: CONNECT_TIMEOUT_MS,
   });
   return createUndiciTransport({
-    resolver: createServerResolver(),
+    resolver: createServerResolver({
+      dns: new Resolver({ timeout: 5_000, tries: 2 }),
+      fetchWellKnown: createWellKnownFetcher(agent),
+      clock,
+    }),
     dispatcher: agent,
     maxResponseBytes: MAX_FEDERATION_RESPONSE_BYTES,
   });

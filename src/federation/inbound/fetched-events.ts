@@ -12,6 +12,16 @@ import { fetchRemoteAuthChain, fetchRemoteEvent, RemoteFetchError } from "./remo
 /** How many single-event fetches run at once when filling in state or auth chains. */
 const FETCH_CONCURRENCY = 10;
 
+/** Fetched events after the checks: what to store as outliers, and what was dropped and why. */
+export interface JudgedEvents {
+  /** Checked events not stored yet, in auth-chain order, each with its rejection if auth failed. */
+  outliers: OutlierInput[];
+  /** Reasons for the events that failed format, signature or id checks (not stored at all). */
+  dropped: string[];
+  /** Ids of the events that are now judged (stored before, or in `outliers`). */
+  ids: Set<string>;
+}
+
 /**
  * Checks events fetched from another server (format, signatures, hash; then each against its own
  * auth events, in auth-chain order) and stores them as outliers. Events that fail the first checks
@@ -24,13 +34,31 @@ export async function storeFetchedEvents(
   version: RoomVersion,
   raws: readonly JsonObject[],
 ): Promise<Set<string>> {
+  const judged = await judgeFetchedEvents(ctx, peers, roomId, version, raws);
+  await storeOutliers(ctx, roomId, version, judged.outliers);
+  return judged.ids;
+}
+
+/**
+ * The checks of `storeFetchedEvents` without the storing, for callers that store the events in a
+ * write of their own (a join stores the room's state together with the join event).
+ */
+export async function judgeFetchedEvents(
+  ctx: HearthContext,
+  peers: FederationPeers,
+  roomId: string,
+  version: RoomVersion,
+  raws: readonly JsonObject[],
+): Promise<JudgedEvents> {
   const checked = new Map<string, IdentifiedPdu>();
+  const dropped: string[] = [];
   for (const raw of raws) {
     try {
       const { event } = await checkReceivedPdu(peers.keyring, raw, version, roomId);
       checked.set(event.event_id, event);
     } catch (e) {
       if (!(e instanceof DroppedPduError)) throw e;
+      dropped.push(e.message);
     }
   }
   const stored = await getEvents(ctx.db, [
@@ -72,8 +100,7 @@ export async function storeFetchedEvents(
     return entry;
   };
   for (const id of checked.keys()) if (!stored.has(id)) judge(id);
-  await storeOutliers(ctx, roomId, version, out);
-  return new Set([...stored.keys(), ...judged.keys()]);
+  return { outliers: out, dropped, ids: new Set([...stored.keys(), ...judged.keys()]) };
 }
 
 /** Fetches the given events one by one from `origin` (failures skipped), a few at a time. */

@@ -178,8 +178,11 @@ export class ServerKeyring implements Keyring {
     return loading;
   }
 
-  /** Asks the sources about `server`, one request at a time per server, at most once per interval. */
-  private async refresh(server: string, minimumValidUntilTs: number): Promise<void> {
+  /**
+   * Asks the sources about `server` (the server itself, then notaries), one request at a time per
+   * server, at most once per MIN_REFETCH_INTERVAL_MS. Failures are logged, never thrown.
+   */
+  async refresh(server: string, minimumValidUntilTs: number): Promise<void> {
     const inflight = this.fetching.get(server);
     if (inflight) return inflight;
     const last = this.lastFetch.get(server);

@@ -1,0 +1,74 @@
+import type { HearthContext } from "../context.ts";
+import {
+  insertDeviceListChanges,
+  roomMembersAnyState,
+  usersWithDeviceListChanges,
+  usersWithMembershipChanges,
+} from "../storage/e2ee/device-lists.ts";
+import { joinedRoomIds, newlySharedUsers, usersSharingRooms } from "../storage/sync/shared-rooms.ts";
+import { membershipChanges } from "../storage/sync/sync-rooms.ts";
+import type { SyncToken } from "../sync/tokens.ts";
+
+type DeviceListContext = Pick<HearthContext, "db" | "sync">;
+
+/**
+ * Puts a change of `userId`'s devices (null: cross-signing keys) on the device_lists stream and wakes
+ * the syncs that should hear of it: the user's own devices and everyone in the user's rooms. Remote
+ * users' changes (federation) go through here too once received, so the stream holds both.
+ */
+export async function recordDeviceListChange(
+  ctx: DeviceListContext,
+  userId: string,
+  deviceIds: readonly (string | null)[],
+): Promise<void> {
+  if (deviceIds.length === 0) return;
+  const roomIds = await joinedRoomIds(ctx.db, userId);
+  await ctx.sync.deviceLists.write(
+    (position) => insertDeviceListChanges(ctx.db, position, userId, deviceIds),
+    () => ({ userIds: [userId], roomIds }),
+  );
+}
+
+export interface DeviceListDelta {
+  changed: string[];
+  left: string[];
+}
+
+/**
+ * What `device_lists` (and GET keys/changes) reports to `userId` between two sync tokens: users sharing
+ * a room now whose devices or cross-signing keys changed, or who newly came to share a room (their keys
+ * were never tracked); and users who shared a room before but share none now. The user's own changes
+ * count (their other devices track them too).
+ */
+export async function deviceListDelta(
+  ctx: Pick<HearthContext, "db">,
+  userId: string,
+  from: SyncToken,
+  to: SyncToken,
+): Promise<DeviceListDelta> {
+  const eventsMoved = to.events > from.events;
+  if (!eventsMoved && to.device_lists <= from.device_lists) return { changed: [], left: [] };
+  const sharing = new Set(await usersSharingRooms(ctx.db, userId));
+  sharing.add(userId);
+  const changed = new Set(
+    await usersWithDeviceListChanges(ctx.db, [...sharing], from.device_lists, to.device_lists),
+  );
+  const left = new Set<string>();
+  if (eventsMoved) {
+    const [joined, mine] = await Promise.all([
+      joinedRoomIds(ctx.db, userId),
+      membershipChanges(ctx.db, userId, from.events, to.events),
+    ]);
+    const lastMembership = new Map(mine.map((c) => [c.roomId, c.membership]));
+    const newlyJoined = joined.filter((r) => lastMembership.get(r) === "join");
+    const roomsLeft = [...lastMembership].filter(([, m]) => m !== "join").map(([r]) => r);
+    const [fresh, departed, leftBehind] = await Promise.all([
+      newlySharedUsers(ctx.db, joined, newlyJoined, from.events, to.events),
+      usersWithMembershipChanges(ctx.db, [...joined, ...roomsLeft], from.events, to.events),
+      roomMembersAnyState(ctx.db, roomsLeft),
+    ]);
+    for (const u of fresh) if (sharing.has(u) && u !== userId) changed.add(u);
+    for (const u of [...departed, ...leftBehind]) if (!sharing.has(u)) left.add(u);
+  }
+  return { changed: [...changed].sort(), left: [...left].sort() };
+}

@@ -1,0 +1,55 @@
+import { stateKeyOf, type IdentifiedPdu } from "../../core/pdu.ts";
+import type { HearthContext } from "../../context.ts";
+import type { Db } from "../../storage/database.ts";
+import { insertOutboxPdus } from "../../storage/federation/outbox.ts";
+import { joinedServers } from "../../storage/federation/room-servers.ts";
+
+/** The server part of a user id (everything after the first colon). */
+export function serverOf(userId: string): string {
+  return userId.slice(userId.indexOf(":") + 1);
+}
+
+export interface OutboundEvent {
+  roomId: string;
+  event: IdentifiedPdu;
+  streamOrdering: number;
+  /** The extremities the event was built on (the room as the writer saw it under the lock). */
+  builtOn: readonly string[];
+  /** The room's extremities after the event; undefined when they did not move. */
+  extremitiesAfter: readonly string[] | undefined;
+  /** Whether the event changed anyone's current membership. */
+  membershipChanged: boolean;
+}
+
+/**
+ * Records, inside the event's room transaction, which servers must receive a local event: every other
+ * server with a joined member in the state after it, plus the target's server of a membership event
+ * (a kicked or banned user's server hears of it; invites go out through the invite API instead).
+ * Returns the destinations, to wake after commit. A room known to have no remote members costs nothing.
+ */
+export async function recordOutbound(
+  ctx: Pick<HearthContext, "serverName" | "federation">,
+  tx: Db,
+  ev: OutboundEvent,
+): Promise<string[]> {
+  const cache = ctx.federation.sender.roomServers;
+  let servers = ev.membershipChanged ? undefined : cache.get(ev.roomId, ev.builtOn);
+  if (servers === undefined) {
+    servers = (await joinedServers(tx, ev.roomId)).filter((s) => s !== ctx.serverName).sort();
+  }
+  cache.set(ev.roomId, ev.extremitiesAfter, servers);
+
+  const destinations = new Set(servers);
+  const target = ev.event.type === "m.room.member" ? stateKeyOf(ev.event) : undefined;
+  if (target !== undefined && target.includes(":") && ev.event.content.membership !== "invite") {
+    const server = serverOf(target);
+    if (server !== ctx.serverName) destinations.add(server);
+  }
+  const out = [...destinations];
+  await insertOutboxPdus(tx, out, {
+    streamOrdering: ev.streamOrdering,
+    roomId: ev.roomId,
+    eventId: ev.event.event_id,
+  });
+  return out;
+}

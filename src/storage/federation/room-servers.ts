@@ -1,0 +1,26 @@
+import { sql } from "kysely";
+import type { Db } from "../database.ts";
+
+/**
+ * The servers with at least one joined member in the room's current state (the server name is what
+ * follows the first colon of a user id). Read inside a room write it sees that write's own changes.
+ */
+export async function joinedServers(db: Db, roomId: string): Promise<string[]> {
+  const result = await sql<{ server: string }>`
+    SELECT DISTINCT substring(user_id FROM position(':' IN user_id) + 1) AS server
+    FROM current_memberships
+    WHERE room_id = ${roomId} AND membership = 'join'
+  `.execute(db);
+  return result.rows.map((r) => r.server);
+}
+
+/** The servers sharing at least one room (joined on both sides) with `userId`. */
+export async function serversSharingRoomWith(db: Db, userId: string): Promise<string[]> {
+  const result = await sql<{ server: string }>`
+    SELECT DISTINCT substring(o.user_id FROM position(':' IN o.user_id) + 1) AS server
+    FROM current_memberships mine
+    JOIN current_memberships o ON o.room_id = mine.room_id AND o.membership = 'join'
+    WHERE mine.user_id = ${userId} AND mine.membership = 'join'
+  `.execute(db);
+  return result.rows.map((r) => r.server);
+}
