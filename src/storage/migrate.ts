@@ -37,18 +37,6 @@ export class MigrationError extends Error {
   }
 }
 
-const SETUP_RETRIES = 3;
-
-function isForeignSchemaRace(
-  error: unknown,
-  schema: string,
-  results: MigrationResultSet["results"],
-): boolean {
-  const message = error instanceof Error ? error.message : String(error);
-  const m = /^schema "([^"]+)" does not exist$/.exec(message);
-  return results === undefined && m !== null && m[1] !== schema;
-}
-
 /** Creates the schema if needed and applies every pending migration in order. Returns what ran. */
 export async function migrateToLatest(db: Db, schema: string, dir?: string): Promise<string[]> {
   await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(schema)}`.execute(db);
@@ -60,17 +48,7 @@ export async function migrateToLatest(db: Db, schema: string, dir?: string): Pro
     // has run; areas' migrations touch disjoint tables, so applying the late one then is safe.
     allowUnorderedMigrations: true,
   });
-  let { error, results }: MigrationResultSet = await migrator.migrateToLatest();
-  // Kysely's setup introspects every schema's tables; a schema dropped meanwhile by another user of the
-  // database (parallel test files, co-hosted instances) fails it with "schema … does not exist". That
-  // says nothing about ours, so the setup is tried again.
-  for (
-    let retry = 0;
-    retry < SETUP_RETRIES && error && isForeignSchemaRace(error, schema, results);
-    retry++
-  ) {
-    ({ error, results } = await migrator.migrateToLatest());
-  }
+  const { error, results }: MigrationResultSet = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === "Error")?.migrationName;
     const reason = error instanceof Error ? error.message : String(error);
