@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Session } from "../../src/accounts/session.ts";
+import type { JsonObject } from "../../src/core/json.ts";
 import { deliverOnce } from "../../src/federation/sender/transaction-worker.ts";
 import { startTestHomeserver, type TestHomeserver } from "../support/homeserver.ts";
 import { createTestUser } from "../support/users.ts";
@@ -28,7 +29,7 @@ describe("federation sender: EDUs from client activity", () => {
   });
 
   /** Sends everything queued for the destination and returns the EDUs that went out. */
-  async function flush(destination: string): Promise<Array<{ edu_type: unknown; content: unknown }>> {
+  async function flush(destination: string): Promise<JsonObject[]> {
     const before = client.deliveredEdus(destination).length;
     while ((await deliverOnce(manual.deps(), destination, true)).kind === "sent");
     return client.deliveredEdus(destination).slice(before);
