@@ -14,6 +14,7 @@ import {
 } from "../media/http/routes.ts";
 import { keyServerRoutes } from "../federation/key-server.ts";
 import { federationVersionRoutes } from "../federation/version.ts";
+import { federationInboundRouteModules } from "../federation/inbound-routes.ts";
 import { healthRoutes } from "./health.ts";
 import { metricsRoutes } from "./metrics-route.ts";
 import type { Resource, RouteModule } from "./types.ts";
@@ -38,6 +39,7 @@ const ROUTES_BY_RESOURCE: Record<Resource, readonly RouteModule[]> = {
     keyServerRoutes,
     keyQueryRoutes,
     ...federationMediaRouteModules,
+    ...federationInboundRouteModules,
   ],
   media: [...mediaRouteModules],
   admin: [...adminRouteModules],

@@ -1,14 +1,11 @@
-import { createHash } from "node:crypto";
-import { rm, writeFile } from "node:fs/promises";
 import type { HearthContext } from "../context.ts";
 import { isJsonObject } from "../core/json.ts";
 import { FederationUnreachableError, type FederationResponse } from "../federation/contracts.ts";
 import { MatrixError } from "../errors.ts";
-import { getMedia, insertMedia, type MediaKey, type MediaRecord } from "../storage/media/media.ts";
+import { getMedia, type MediaKey, type MediaRecord } from "../storage/media/media.ts";
 import { hasControlChars, parseDeclaredType } from "./content-type.ts";
 import { boundaryOf, parseMultipart } from "./multipart.ts";
-import { probeImage } from "./thumbnailer.ts";
-import { isThumbnailableImage } from "./thumbnails.ts";
+import { storeBuffer } from "./store-buffer.ts";
 
 /*
  * Remote media: fetched once over federation (GET /_matrix/federation/v1/media/download, falling back
@@ -128,36 +125,7 @@ async function fetchAndCache(ctx: HearthContext, key: MediaKey): Promise<MediaRe
     throw new MatrixError(502, "M_TOO_LARGE", "Remote media is larger than this server accepts");
   }
   const contentType = safeContentType(fetched.contentType);
-  const sha256 = createHash("sha256").update(fetched.bytes).digest("hex");
-  const temp = ctx.media.store.tempPath();
-  let width: number | null = null;
-  let height: number | null = null;
-  try {
-    await writeFile(temp, fetched.bytes);
-    if (isThumbnailableImage(contentType)) {
-      const info = await probeImage(temp);
-      width = info?.width ?? null;
-      height = info?.height ?? null;
-    }
-    await ctx.media.store.put(temp, sha256);
-  } finally {
-    await rm(temp, { force: true });
-  }
-  await insertMedia(
-    ctx.db,
-    key,
-    null,
-    {
-      contentType,
-      uploadName: filenameOf(fetched.disposition),
-      sizeBytes: fetched.bytes.length,
-      sha256,
-      width,
-      height,
-      durationMs: null,
-    },
-    ctx.clock(),
-  );
+  await storeBuffer(ctx, key, null, fetched.bytes, contentType, filenameOf(fetched.disposition));
   return getMedia(ctx.db, key);
 }
 

@@ -1,4 +1,8 @@
+import type { Dispatcher } from "undici";
 import type { HearthConfig } from "../config/schema.ts";
+import type { JsonObject } from "../core/json.ts";
+import { createFederationAgent } from "../federation/client/agent.ts";
+import { AddressPolicy } from "../util/address-policy.ts";
 import type { Db } from "../storage/database.ts";
 import { initInstanceMeta } from "../storage/instance-meta.ts";
 import type { Logger } from "../util/logger.ts";
@@ -20,7 +24,11 @@ export interface MediaRuntime {
   uploadCompleted(key: string): void;
   /** Keeps background work (pre-generated thumbnails) visible so stop() can wait for it. */
   track(work: Promise<unknown>): void;
-  /** Waits for tracked background work and releases upload waiters. */
+  /** The connection pool URL previews fetch through: private addresses refused unless configured. */
+  previewDispatcher(): Dispatcher;
+  /** Recent previews by URL, so a link pasted in a busy room is fetched once. */
+  readonly previews: Map<string, { expiresTs: number; value: JsonObject }>;
+  /** Waits for tracked background work, releases upload waiters and closes the preview pool. */
   drain(): Promise<void>;
 }
 
@@ -47,6 +55,8 @@ export async function createMediaRuntime(
   const inflight = new Map<string, Promise<unknown>>();
   const waiters = new Map<string, Set<(done: boolean) => void>>();
   const background = new Set<Promise<unknown>>();
+  let dispatcher: Dispatcher | undefined;
+  const preview = config.media.url_preview;
 
   return {
     store,
@@ -83,9 +93,23 @@ export async function createMediaRuntime(
       background.add(p);
       void p.finally(() => background.delete(p));
     },
+    previewDispatcher() {
+      dispatcher ??= createFederationAgent({
+        policy: new AddressPolicy({
+          allow_private_addresses: preview.allow_private_addresses,
+          ip_range_allowlist: [],
+          ip_range_denylist: [],
+        }),
+        verifyCertificates: true,
+        connectTimeoutMs: preview.timeout_ms,
+      });
+      return dispatcher;
+    },
+    previews: new Map(),
     async drain() {
       for (const set of waiters.values()) for (const done of [...set]) done(false);
       while (background.size > 0) await Promise.all([...background]);
+      await dispatcher?.close();
     },
   };
 }

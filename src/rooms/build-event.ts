@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { encodeBase64 } from "../core/base64.ts";
-import { computeReferenceHash, hashSignAndIdentify } from "../core/hashes.ts";
-import type { JsonObject, JsonValue } from "../core/json.ts";
+import { eventReference } from "../core/event-reference.ts";
+import { hashSignAndIdentify } from "../core/hashes.ts";
+import type { JsonObject } from "../core/json.ts";
 import type { IdentifiedPdu, Pdu } from "../core/pdu.ts";
 import type { RoomVersion } from "../core/room-versions.ts";
 import type { SigningKey } from "../core/signing.ts";
@@ -31,12 +31,6 @@ export interface BuildInput {
   key: SigningKey;
 }
 
-/** v1/v2 cite events as `[id, {sha256: reference hash}]`; later versions by bare id. */
-function reference(version: RoomVersion, ev: IdentifiedPdu): JsonValue {
-  if (version.eventIdFormat !== "v1") return ev.event_id;
-  return [ev.event_id, { sha256: encodeBase64(computeReferenceHash(ev, version)) }];
-}
-
 /**
  * A signed local PDU: depth one past its deepest prev event, prev and auth references in the room
  * version's format, content hash, this server's signature, and the event id (v1/v2: chosen here).
@@ -45,11 +39,11 @@ export function buildEvent(input: BuildInput): IdentifiedPdu {
   const { version, draft } = input;
   const depth = input.prevEvents.reduce((max, ev) => Math.max(max, ev.depth), 0) + 1;
   const pdu: Pdu = {
-    auth_events: input.authEvents.map((ev) => reference(version, ev)),
+    auth_events: input.authEvents.map((ev) => eventReference(version, ev)),
     content: draft.content,
     depth,
     origin_server_ts: input.originServerTs,
-    prev_events: input.prevEvents.map((ev) => reference(version, ev)),
+    prev_events: input.prevEvents.map((ev) => eventReference(version, ev)),
     sender: input.sender,
     type: draft.type,
   };

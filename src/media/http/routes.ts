@@ -4,6 +4,7 @@ import { authedDownloadRoutes, legacyDownloadRoutes } from "./download.ts";
 import { authedThumbnailRoutes, legacyThumbnailRoutes } from "./thumbnail.ts";
 import { fetchRemoteMedia } from "../remote.ts";
 import { federationMediaRoutes } from "./federation.ts";
+import { authedPreviewRoutes, legacyPreviewRoutes } from "./preview.ts";
 import { uploadRoutes } from "./upload.ts";
 
 /** /_matrix/media/… (the `media` resource): uploads and the deprecated unauthenticated reads. */
@@ -12,6 +13,7 @@ export const mediaRouteModules: readonly RouteModule[] = [
   legacyConfigRoutes,
   legacyDownloadRoutes(fetchRemoteMedia),
   legacyThumbnailRoutes(fetchRemoteMedia),
+  legacyPreviewRoutes,
 ];
 
 /** /_matrix/client/v1/media/… (the `client` resource): authenticated media, spec v1.11. */
@@ -19,6 +21,7 @@ export const clientMediaRouteModules: readonly RouteModule[] = [
   authedConfigRoutes,
   authedDownloadRoutes(fetchRemoteMedia),
   authedThumbnailRoutes(fetchRemoteMedia),
+  authedPreviewRoutes,
 ];
 
 /** /_matrix/federation/v1/media/… (the `federation` resource): our media for other servers. */
