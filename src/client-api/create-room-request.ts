@@ -4,7 +4,6 @@ import type { HearthContext } from "../context.ts";
 import { badJson, invalidParam, MatrixError } from "../errors.ts";
 import type { CreateRoomOptions, InitialStateEvent } from "../rooms/create-room.ts";
 import { PRESETS, type Preset } from "../rooms/create-room-presets.ts";
-import { requireLocalUser } from "../rooms/membership.ts";
 import { requireUserId } from "./room-params.ts";
 import { isValidRoomAlias } from "../rooms/canonical-alias.ts";
 
@@ -91,7 +90,6 @@ export function parseCreateRoomRequest(
       }),
     ),
   ].filter((u) => u !== creator);
-  for (const u of invite) requireLocalUser(ctx, u, "Inviting");
   if (optArray(body, "invite_3pid").length > 0) {
     throw invalidParam("Third-party (email, phone) invites are not supported by this server");
   }

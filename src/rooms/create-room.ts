@@ -6,6 +6,8 @@ import type { RoomVersion } from "../core/room-versions.ts";
 import { stateTupleKey, type StateTupleKey } from "../core/state-key.ts";
 import type { HearthContext } from "../context.ts";
 import { MatrixError } from "../errors.ts";
+import { domainOf } from "../core/auth/identifiers.ts";
+import { sendRemoteInvite } from "../federation/outbound/remote-invite.ts";
 import { getForwardExtremities } from "../storage/rooms/forward-extremities.ts";
 import { insertAlias } from "../storage/rooms/room-aliases.ts";
 import { insertRoom } from "../storage/rooms/rooms.ts";
@@ -188,7 +190,27 @@ function buildChain(
  */
 export async function createRoom(ctx: HearthContext, o: CreateRoomOptions): Promise<{ roomId: string }> {
   const drafts = await planDrafts(ctx, o);
-  const { roomId, events } = buildChain(ctx, o, drafts);
+  const built = buildChain(ctx, o, drafts);
+  const roomId = built.roomId;
+  // Remote invitees' servers sign their invites before anything is stored: a refusal fails the request
+  // whole. Their signatures do not change the event ids, so the chain stays as built.
+  const events: IdentifiedPdu[] = [];
+  const state = new Map<StateTupleKey, IdentifiedPdu>();
+  for (const event of built.events) {
+    const remoteInvite =
+      event.type === "m.room.member" &&
+      event.content.membership === "invite" &&
+      typeof event.state_key === "string" &&
+      domainOf(event.state_key) !== ctx.serverName;
+    if (remoteInvite) {
+      const shown = [...STRIPPED_STATE_KEYS, stateTupleKey("m.room.member", o.creator)];
+      const summary = shown.map((k) => state.get(k)).filter((e): e is IdentifiedPdu => e !== undefined);
+      events.push(await sendRemoteInvite(ctx, o.version, event, summary));
+    } else {
+      events.push(event);
+    }
+    state.set(stateTupleKey(event.type, event.state_key as string), event);
+  }
   let previous: string | undefined;
   for (const event of events) {
     await withRoomWrite(ctx, roomId, async (tx, position) => {

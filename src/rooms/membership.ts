@@ -1,10 +1,12 @@
 import { domainOf } from "../core/auth/identifiers.ts";
 import type { JsonObject } from "../core/json.ts";
+import type { IdentifiedPdu } from "../core/pdu.ts";
 import { parsePowerLevels, userPowerLevel } from "../core/power-levels.ts";
 import { stateTupleKey } from "../core/state-key.ts";
 import type { HearthContext } from "../context.ts";
 import { forbidden, MatrixError } from "../errors.ts";
 import { candidateServers, joinRemoteRoom } from "../federation/outbound/remote-join.ts";
+import { sendRemoteInvite } from "../federation/outbound/remote-invite.ts";
 import { getEvent } from "../storage/rooms/events.ts";
 import { getCurrentMembership, getRoomMembers } from "../storage/rooms/memberships.ts";
 import { joinedServers } from "../storage/rooms/directory.ts";
@@ -40,17 +42,6 @@ const MEMBERSHIP_OF: Record<MembershipAction, string> = {
   knock: "knock",
 };
 
-/** Federation is not there yet: say so rather than write an event no other server will hear of. */
-export function requireLocalUser(ctx: HearthContext, userId: string, what: string): void {
-  if (domainOf(userId) !== ctx.serverName) {
-    throw new MatrixError(
-      403,
-      "M_FORBIDDEN",
-      `${what} users on other servers needs federation, which this server does not support yet`,
-    );
-  }
-}
-
 async function membershipOf(
   view: RoomView,
   userId: string,
@@ -60,11 +51,25 @@ async function membershipOf(
   return { membership: typeof m === "string" ? m : undefined, eventId: ev?.event_id };
 }
 
-/** Stripped state for invites and knocks, with the sender's own member event (clients show who invited). */
-async function roomSummaryFor(view: RoomView, sender: string): Promise<JsonObject[]> {
+/** The state events invitees and knockers see, with the sender's own member event (who invited). */
+async function roomSummaryEvents(view: RoomView, sender: string): Promise<IdentifiedPdu[]> {
   const keys = [...STRIPPED_STATE_KEYS, stateTupleKey("m.room.member", sender)];
   const events = await view.stateEvents(keys);
-  return strippedState(keys.map((k) => events.get(k)).filter((e) => e !== undefined));
+  return keys.map((k) => events.get(k)).filter((e) => e !== undefined);
+}
+
+/** Stripped state for invites and knocks, with the sender's own member event (clients show who invited). */
+async function roomSummaryFor(view: RoomView, sender: string): Promise<JsonObject[]> {
+  return strippedState(await roomSummaryEvents(view, sender));
+}
+
+/** Sends the invite to a remote invitee's server for its signature (with the room summary as PDUs). */
+async function countersignInvite(
+  ctx: HearthContext,
+  event: IdentifiedPdu,
+  view: RoomView,
+): Promise<IdentifiedPdu> {
+  return sendRemoteInvite(ctx, view.version, event, await roomSummaryEvents(view, event.sender));
 }
 
 /**
@@ -208,7 +213,7 @@ export async function updateMembership(ctx: HearthContext, req: MembershipReques
       return { eventId, created: true };
     }
   }
-  if (req.action === "invite") requireLocalUser(ctx, req.target, "Inviting");
+  const remoteInvitee = req.action === "invite" && domainOf(req.target) !== ctx.serverName;
   // The global profile is no room state: read it while waiting for the room's lock, not under it. The
   // catch only keeps an unused read (a no-op join) from being an unhandled rejection.
   const profileContent =
@@ -225,6 +230,7 @@ export async function updateMembership(ctx: HearthContext, req: MembershipReques
       content: { membership: MEMBERSHIP_OF[req.action] },
     },
     prepare: (view) => prepareMembership(ctx, req, view, profileContent),
+    countersign: remoteInvitee ? (event, view) => countersignInvite(ctx, event, view) : undefined,
   });
 }
 
@@ -237,8 +243,8 @@ export async function setMemberState(
   req: { roomId: string; sender: string; target: string; content: JsonObject },
 ): Promise<SendResult> {
   const membership = req.content.membership;
-  if (membership === "invite") requireLocalUser(ctx, req.target, "Inviting");
   await refuseBlockedRoom(ctx, req.roomId, membership);
+  const remoteInvitee = membership === "invite" && domainOf(req.target) !== ctx.serverName;
   return sendLocalEvent(ctx, {
     roomId: req.roomId,
     sender: req.sender,
@@ -259,5 +265,6 @@ export async function setMemberState(
       }
       return { draft };
     },
+    countersign: remoteInvitee ? (event, view) => countersignInvite(ctx, event, view) : undefined,
   });
 }

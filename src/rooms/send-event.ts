@@ -53,6 +53,11 @@ export interface SendRequest {
   dedupeState?: boolean;
   /** Checks and adjustments that need the state (membership pre-checks, stripped state for invites). */
   prepare?: (view: RoomView) => Promise<Prepared | undefined>;
+  /**
+   * Called with the built and checked event before it is stored; returns the event to store. An
+   * invite of a remote user goes to the invitee's server here, which must add its signature first.
+   */
+  countersign?: (event: IdentifiedPdu, view: RoomView) => Promise<IdentifiedPdu>;
 }
 
 export interface SendResult {
@@ -182,6 +187,7 @@ function optimistic(req: SendRequest): boolean {
     req.draft.stateKey === undefined &&
     req.draft.type !== "m.room.redaction" &&
     req.prepare === undefined &&
+    req.countersign === undefined &&
     req.dedupeState !== true
   );
 }
@@ -295,7 +301,7 @@ async function writeOn(
     .map((id) => prevById.get(id)?.pdu)
     .filter((e): e is IdentifiedPdu => e !== undefined);
 
-  const event = buildCheckedEvent(
+  const built = buildCheckedEvent(
     {
       version: view.version,
       roomId: req.roomId,
@@ -309,6 +315,7 @@ async function writeOn(
     },
     authState,
   );
+  const event = req.countersign ? await req.countersign(built, view) : built;
 
   const { outcome, destinations } = await persistLocalEvent(ctx, tx, {
     roomId: req.roomId,

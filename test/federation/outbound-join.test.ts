@@ -100,6 +100,23 @@ describe("joining a room on another server", () => {
       body: "hi",
     });
     expect(reply.status).toBe(200);
+    // The sender delivers it to the servers in the room, here the resident.
+    const delivered = await r.waitForPdu(reply.body.event_id);
+    expect(delivered.content).toEqual({ msgtype: "m.text", body: "hi" });
+    expect(delivered.prev_events).toEqual([msg.event_id]);
+  });
+
+  it("leaves a joined remote room with a leave event the resident receives", async () => {
+    const r = resident("10");
+    expect((await api("POST", `/join/${enc(r.roomId)}?via=${r.serverName}`, {})).status).toBe(200);
+    const left = await api("POST", `/rooms/${enc(r.roomId)}/leave`, {});
+    expect(left.status).toBe(200);
+    expect((await getCurrentMembership(hs.ctx.db, r.roomId, bob.userId))?.membership).toBe("leave");
+    const leaveId = (await getCurrentMembership(hs.ctx.db, r.roomId, bob.userId))!.eventId;
+    const delivered = await r.waitForPdu(leaveId);
+    expect(delivered.content.membership).toBe("leave");
+    const sync = await api("GET", "/sync");
+    expect(sync.body.rooms?.join?.[r.roomId]).toBeUndefined();
   });
 
   it("joins by another server's alias through the servers its directory names", async () => {

@@ -35,6 +35,9 @@ export class FakeResident {
   readonly invites: JsonObject[] = [];
   /** Requests received (method and decoded path). */
   readonly requests: string[] = [];
+  /** PDUs other servers sent here with /send, by event id. */
+  readonly received = new Map<string, IdentifiedPdu>();
+  private readonly waiters = new Map<string, (ev: IdentifiedPdu) => void>();
   roomId = "";
   /** Rewrites the body of a 200 answer (to forge responses), or returns a Response to answer with. */
   tamper?: (route: ResidentRoute, body: JsonObject) => JsonObject | Response;
@@ -111,6 +114,13 @@ export class FakeResident {
   /** A new event in the room, on the latest one. */
   send(sender: string, draft: EventDraft): IdentifiedPdu {
     return this.build(sender, draft);
+  }
+
+  /** Resolves once a PDU with this id has arrived through /send. */
+  waitForPdu(eventId: string): Promise<IdentifiedPdu> {
+    const got = this.received.get(eventId);
+    if (got) return Promise.resolve(got);
+    return new Promise((resolve) => this.waiters.set(eventId, resolve));
   }
 
   wire(ev: IdentifiedPdu): JsonObject {
@@ -221,6 +231,19 @@ export class FakeResident {
       if (version !== this.version.id) return error(400, "M_INCOMPATIBLE_ROOM_VERSION", "no", {});
       const signed = hashAndSignEvent(body.event, this.version, this.serverName, this.key);
       return answer("invite", { event: signed });
+    }
+    m = /^\/_matrix\/federation\/v1\/send\/([^/]+)$/.exec(raw);
+    if (m && request.method === "PUT" && isJsonObject(body)) {
+      const results: JsonObject = {};
+      for (const pdu of Array.isArray(body.pdus) ? body.pdus : []) {
+        if (!isJsonObject(pdu)) continue;
+        const ev = identifyPdu(pdu as Pdu, this.version);
+        this.received.set(ev.event_id, ev);
+        results[ev.event_id] = {};
+        this.waiters.get(ev.event_id)?.(ev);
+        this.waiters.delete(ev.event_id);
+      }
+      return Response.json({ pdus: results });
     }
     if (path === "/_matrix/federation/v1/query/directory") {
       const alias = url.searchParams.get("room_alias") ?? "";
