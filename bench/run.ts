@@ -21,6 +21,7 @@ const SUITES: Suite[] = [
     run: async () => (await import("./initial-sync.ts")).benchInitialSync(),
   },
   { name: "big-room", group: "client", run: async () => (await import("./big-room.ts")).benchBigRoom() },
+  { name: "media", group: "media", run: async () => (await import("./media.ts")).benchMedia() },
 ];
 
 /** `npm run bench [-- GROUP|SUITE …]`: prints a table, then the same figures as JSON. */

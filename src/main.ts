@@ -1,4 +1,5 @@
 import { ConfigError } from "./config/errors.ts";
+import { adminCommand } from "./cli/admin.ts";
 import { generateConfigCommand } from "./cli/generate-config.ts";
 import { generateKeysCommand } from "./cli/generate-keys.ts";
 import { migrateCommand } from "./cli/migrate.ts";
@@ -7,6 +8,7 @@ import { UsageError, type Command } from "./cli/command.ts";
 
 const COMMANDS: readonly Command[] = [
   serveCommand,
+  adminCommand,
   migrateCommand,
   generateConfigCommand,
   generateKeysCommand,

@@ -18,7 +18,9 @@ export interface BenchServer {
  * Runs Hearth in a child process (so its memory is measured apart from the load generator), on
  * DATABASE_URL when set (a fresh schema) or its embedded PostgreSQL, with limits lifted for load.
  */
-export async function startBenchServer(): Promise<BenchServer> {
+export async function startBenchServer(
+  opts: { resources?: string[]; env?: Record<string, string> } = {},
+): Promise<BenchServer> {
   const dir = await mkdtemp(path.join(tmpdir(), "hearth-bench-"));
   await chmod(dir, 0o755);
   const schema = `bench_${process.pid}_${Date.now()}`;
@@ -28,12 +30,15 @@ export async function startBenchServer(): Promise<BenchServer> {
     HEARTH_DATA_DIR: dir,
     HEARTH_LOG__LEVEL: "warn",
     HEARTH_REGISTRATION__ENABLED: "true",
-    HEARTH_LISTENERS: JSON.stringify([{ bind: "127.0.0.1", port: 0, resources: ["client", "federation"] }]),
+    HEARTH_LISTENERS: JSON.stringify([
+      { bind: "127.0.0.1", port: 0, resources: opts.resources ?? ["client", "federation"] },
+    ]),
     HEARTH_RATE_LIMITS: JSON.stringify({
       login: { per_second: 100000, burst: 100000 },
       registration: { per_second: 100000, burst: 100000 },
       messages: { per_second: 100000, burst: 100000 },
     }),
+    ...opts.env,
   };
   if (process.env.DATABASE_URL) {
     env.HEARTH_DATABASE__URL = process.env.DATABASE_URL;

@@ -1,5 +1,5 @@
 import type { HearthContext } from "../context.ts";
-import { isJsonObject, type JsonObject } from "../core/json.ts";
+import { isJsonObject, type JsonObject, type JsonValue } from "../core/json.ts";
 import { badJson, MatrixError } from "../errors.ts";
 import { claimToDeviceTxn, queueToDevice, type OutgoingToDevice } from "../storage/e2ee/to-device.ts";
 import { serverOfUserId, userMap } from "./input.ts";
@@ -26,7 +26,16 @@ export async function sendToDevice(
   txnId: string,
   body: JsonObject,
 ): Promise<void> {
-  const byUser = userMap(body.messages, "messages");
+  const local = localMessages(body.messages, ctx.serverName);
+  await queueLocalToDevice(ctx, sender.userId, type, local, { deviceId: sender.deviceId, txnId });
+}
+
+/**
+ * The `messages` map (`{userId: {deviceId or "*": content}}`) checked, with the messages for local
+ * users picked out. Malformed maps are 400, a content over the size limit 413 M_TOO_LARGE.
+ */
+export function localMessages(messages: JsonValue | undefined, serverName: string): OutgoingToDevice[] {
+  const byUser = userMap(messages, "messages");
   const local: OutgoingToDevice[] = [];
   for (const [userId, devices] of Object.entries(byUser)) {
     if (!isJsonObject(devices)) throw badJson(`'messages.${userId}' must be an object keyed by device ID`);
@@ -40,14 +49,30 @@ export async function sendToDevice(
           `The message to ${userId} ${deviceId} exceeds ${MAX_TO_DEVICE_CONTENT_BYTES} bytes`,
         );
       }
-      if (serverOfUserId(userId) === ctx.serverName) local.push({ userId, deviceId, content: json });
+      if (serverOfUserId(userId) === serverName) local.push({ userId, deviceId, content: json });
     }
   }
+  return local;
+}
+
+/**
+ * Queues messages for local devices at one to_device position and wakes the recipients' syncs. With
+ * `txn` (a local sender's device and transaction id), a transaction already handled sends nothing.
+ * Shared by sendToDevice and inbound m.direct_to_device EDUs.
+ */
+export async function queueLocalToDevice(
+  ctx: Pick<HearthContext, "db" | "sync" | "clock">,
+  sender: string,
+  type: string,
+  messages: readonly OutgoingToDevice[],
+  txn?: { deviceId: string; txnId: string },
+): Promise<void> {
+  if (messages.length === 0 && !txn) return;
   await ctx.sync.toDevice.write(
     (position) =>
       ctx.db.transaction().execute(async (trx) => {
-        if (!(await claimToDeviceTxn(trx, sender.userId, sender.deviceId, txnId, ctx.clock()))) return [];
-        return queueToDevice(trx, position, sender.userId, type, local);
+        if (txn && !(await claimToDeviceTxn(trx, sender, txn.deviceId, txn.txnId, ctx.clock()))) return [];
+        return queueToDevice(trx, position, sender, type, messages);
       }),
     (recipients) => (recipients.length === 0 ? undefined : { userIds: recipients }),
   );

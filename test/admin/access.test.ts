@@ -13,10 +13,13 @@ let roomId: string;
 const logLines: Array<Record<string, unknown>> = [];
 
 beforeAll(async () => {
+  let partial = "";
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString("utf8").split("\n"))
-        if (line) logLines.push(JSON.parse(line) as Record<string, unknown>);
+      // A write may end mid-line: keep the tail for the next one.
+      const lines = (partial + chunk.toString("utf8")).split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) if (line) logLines.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });

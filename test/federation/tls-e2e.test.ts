@@ -9,7 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HearthConfig } from "../../src/config/schema.ts";
 import { signJson } from "../../src/core/signing.ts";
 import { createFederationClient } from "../../src/federation/client/federation-client.ts";
+import { createFederationAgent } from "../../src/federation/client/agent.ts";
 import { createProductionTransport } from "../../src/federation/client/production-transport.ts";
+import { createUndiciTransport } from "../../src/federation/client/undici-transport.ts";
+import { createServerResolver } from "../../src/federation/discovery/resolver.ts";
+import { createWellKnownFetcher } from "../../src/federation/discovery/well-known-fetch.ts";
+import { AddressPolicy } from "../../src/util/address-policy.ts";
 import type { FederationTransport } from "../../src/federation/client/transport.ts";
 import { FederationUnreachableError } from "../../src/federation/contracts.ts";
 import { requireServerAuth } from "../../src/federation/request-auth.ts";
@@ -74,6 +79,12 @@ beforeAll(async () => {
     c.json({ origin: c.var.origin }),
   );
   const real = hs2.app(["federation"]);
+  // A delegation that redirects once, as real deployments do.
+  app.get("/.well-known/matrix/server", (c) => c.redirect("/.well-known/moved", 301));
+  app.get("/.well-known/moved", (c) => {
+    c.header("Cache-Control", "max-age=600");
+    return c.json({ "m.server": name2 });
+  });
   app.all("*", (c) => real.fetch(c.req.raw));
   app.onError(errorHandler(hs2.ctx.log));
   hs2Listener = await startListener(configs[1]!.listeners[0]!, app);
@@ -180,6 +191,83 @@ describe("federation over TLS", () => {
     const denied = await clientWith({ ip_range_denylist: ["127.0.0.0/8", "::1/128"] });
     await expect(
       denied.request({ destination: name2, method: "GET", path: "/_matrix/federation/v1/version" }),
+    ).rejects.toBeInstanceOf(FederationUnreachableError);
+  });
+
+  it("connects to an IP literal server name, checking the certificate's IP address", async () => {
+    const res = await hs1.ctx.federation.client.request({
+      destination: `127.0.0.1:${hs2Listener.port}`,
+      method: "GET",
+      path: "/_matrix/federation/v1/version",
+    });
+    expect(res.status).toBe(200);
+  });
+
+  it("follows a well-known delegation (with a redirect) fetched over TLS", async () => {
+    const agent = createFederationAgent({
+      policy: new AddressPolicy({
+        allow_private_addresses: true,
+        ip_range_allowlist: [],
+        ip_range_denylist: [],
+      }),
+      ca: certs.map((c) => c.cert),
+      verifyCertificates: true,
+      connectTimeoutMs: 5_000,
+    });
+    const resolver = createServerResolver({
+      clock: Date.now,
+      dns: { resolveSrv: () => Promise.reject(new Error("ENOTFOUND")) },
+      fetchWellKnown: createWellKnownFetcher(agent, { port: hs2Listener.port }),
+    });
+    const transport = createUndiciTransport({ resolver, dispatcher: agent, maxResponseBytes: 1 << 20 });
+    transports.push(transport);
+    expect(await resolver.resolve("localhost")).toEqual({
+      host: "localhost",
+      port: hs2Listener.port,
+      hostHeader: name2,
+      tlsName: "localhost",
+    });
+    const client = createFederationClient({
+      serverName: name1,
+      signingKey: () => hs1.ctx.keys.current,
+      transport,
+    });
+    const res = await client.request({
+      destination: "localhost",
+      method: "GET",
+      path: "/_matrix/federation/v1/version",
+    });
+    expect(res.status).toBe(200);
+  });
+
+  it("refuses a response larger than the limit", async () => {
+    const agent = createFederationAgent({
+      policy: new AddressPolicy({
+        allow_private_addresses: true,
+        ip_range_allowlist: [],
+        ip_range_denylist: [],
+      }),
+      ca: certs.map((c) => c.cert),
+      verifyCertificates: true,
+      connectTimeoutMs: 5_000,
+    });
+    const transport = createUndiciTransport({
+      resolver: createServerResolver({
+        clock: Date.now,
+        dns: { resolveSrv: () => Promise.reject(new Error("ENOTFOUND")) },
+        fetchWellKnown: () => Promise.reject(new Error("unused")),
+      }),
+      dispatcher: agent,
+      maxResponseBytes: 64,
+    });
+    transports.push(transport);
+    const client = createFederationClient({
+      serverName: name1,
+      signingKey: () => hs1.ctx.keys.current,
+      transport,
+    });
+    await expect(
+      client.request({ destination: name2, method: "GET", path: "/_matrix/key/v2/server" }),
     ).rejects.toBeInstanceOf(FederationUnreachableError);
   });
 

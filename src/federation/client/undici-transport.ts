@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { request, type Dispatcher } from "undici";
 import { FederationUnreachableError } from "../contracts.ts";
 import type { FederationTransport, TransportRequest, TransportResponse } from "./transport.ts";
@@ -36,7 +37,7 @@ async function readLimited(body: Dispatcher.ResponseData["body"], limit: number)
     const buf = chunk as Buffer;
     size += buf.length;
     if (size > limit) {
-      body.destroy();
+      // Throwing out of the loop destroys the stream (and that connection).
       throw new ResponseTooLargeError(`Response exceeds ${limit} bytes`);
     }
     chunks.push(buf);
@@ -68,8 +69,9 @@ export function createUndiciTransport(opts: UndiciTransportOptions): FederationT
           signal,
           headersTimeout: req.timeoutMs,
           bodyTimeout: req.timeoutMs,
-          // The servername travels to the connector (agent.ts), which checks the certificate against it.
-          ...({ servername: target.tlsName } as object),
+          // SNI and the certificate check use this name; an IP literal is sent no SNI (RFC 6066) and
+          // checked against the address connected to.
+          ...(isIP(target.tlsName) === 0 ? ({ servername: target.tlsName } as object) : {}),
         });
         const body = await readLimited(res.body, opts.maxResponseBytes);
         const headers = new Headers();

@@ -16,7 +16,7 @@ async function readLimited(body: Dispatcher.ResponseData["body"]): Promise<Uint8
   for await (const chunk of body) {
     size += (chunk as Buffer).length;
     if (size > MAX_WELL_KNOWN_BYTES) {
-      body.destroy();
+      // Throwing out of the loop destroys the stream (and that connection).
       throw new WellKnownFetchError("well-known answer too large");
     }
     chunks.push(chunk as Buffer);
@@ -37,9 +37,14 @@ function toHeaders(raw: Dispatcher.ResponseData["headers"]): Headers {
  * Fetches `https://<hostname>/.well-known/matrix/server` through the federation agent (so the TLS
  * checks and the address policy apply), following up to five https redirects.
  */
-export function createWellKnownFetcher(dispatcher: Dispatcher): WellKnownFetcher {
+export function createWellKnownFetcher(
+  dispatcher: Dispatcher,
+  opts: { port?: number } = {},
+): WellKnownFetcher {
+  // The port is for tests: the spec's lookup is always on 443.
+  const port = opts.port === undefined ? "" : `:${opts.port}`;
   return async (hostname: string): Promise<WellKnownResponse> => {
-    let url = new URL(`https://${hostname}/.well-known/matrix/server`);
+    let url = new URL(`https://${hostname}${port}/.well-known/matrix/server`);
     for (let hop = 0; ; hop++) {
       const res = await request(url, {
         method: "GET",
@@ -50,7 +55,7 @@ export function createWellKnownFetcher(dispatcher: Dispatcher): WellKnownFetcher
       });
       const location = res.headers.location;
       if (res.statusCode >= 300 && res.statusCode < 400 && typeof location === "string") {
-        res.body.destroy();
+        await res.body.dump();
         if (hop >= MAX_REDIRECTS) throw new WellKnownFetchError("too many redirects");
         url = new URL(location, url);
         if (url.protocol !== "https:") throw new WellKnownFetchError("redirect away from https");

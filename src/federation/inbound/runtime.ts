@@ -1,3 +1,4 @@
+import { registerE2eeEdus } from "../../e2ee/federation-edus.ts";
 import { EduDispatch } from "./edus.ts";
 import { FairQueue } from "./fair-queue.ts";
 
@@ -14,5 +15,7 @@ export interface InboundRuntime {
 }
 
 export function createInboundRuntime(): InboundRuntime {
-  return { queue: new FairQueue(TRANSACTION_CONCURRENCY), inFlight: new Map(), edus: new EduDispatch() };
+  const edus = new EduDispatch();
+  registerE2eeEdus(edus);
+  return { queue: new FairQueue(TRANSACTION_CONCURRENCY), inFlight: new Map(), edus };
 }

@@ -4,6 +4,7 @@ import type { Db } from "../../storage/database.ts";
 import type { Logger } from "../../util/logger.ts";
 import { FederationUnreachableError, type FederationClient } from "../contracts.ts";
 import { DEFAULT_BACKOFF, type BackoffPolicy } from "./backoff.ts";
+import { BullMqDriver } from "./bullmq-driver.ts";
 import type { SenderDriver } from "./driver.ts";
 import { EphemeralEduQueue } from "./ephemeral-edus.ts";
 import { InProcessDriver } from "./in-process-driver.ts";
@@ -24,6 +25,8 @@ export interface SenderOptions {
    * the database); the process that delivers picks them up on its next wake-up or start.
    */
   deliver?: boolean;
+  /** Redis key prefix of the BullMQ driver's queue (tests use a unique one); default "hearth". */
+  queuePrefix?: string;
 }
 
 const passiveDriver: SenderDriver = {
@@ -42,6 +45,16 @@ const noTransport: FederationClient = {
     );
   },
 };
+
+/** BullMQ when Redis is configured (several processes may share the work), else in-process. */
+function defaultDriver(config: HearthConfig, deps: WorkerDeps, prefix = "hearth"): SenderDriver {
+  if (config.redis.url === undefined) return new InProcessDriver(deps);
+  // Processes share a queue exactly when they share the database (schema) and the server name.
+  return new BullMqDriver(deps, {
+    url: config.redis.url,
+    prefix: `${prefix}:${config.database.schema}:${config.server_name}`,
+  });
+}
 
 export function createFederationSender(opts: {
   config: HearthConfig;
@@ -69,7 +82,7 @@ export function createFederationSender(opts: {
   const driver =
     opts.options?.deliver === false
       ? passiveDriver
-      : (opts.options?.driver?.(deps) ?? new InProcessDriver(deps));
+      : (opts.options?.driver?.(deps) ?? defaultDriver(opts.config, deps, opts.options?.queuePrefix));
   return new OutboundSender({
     db: opts.db,
     log: deps.log,
