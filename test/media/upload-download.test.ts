@@ -36,6 +36,12 @@ describe("upload and authenticated download", () => {
     expect(res.headers.get("etag")).toBe(etag);
     const again = await get(hs, dl(id), alice, { "if-none-match": etag });
     expect(again.status).toBe(304);
+    const head = await hs
+      .app()
+      .request(dl(id), { method: "HEAD", headers: { authorization: `Bearer ${alice.accessToken}` } });
+    expect(head.status).toBe(200);
+    expect(head.headers.get("content-length")).toBe(String(bytes.length));
+    expect((await head.arrayBuffer()).byteLength).toBe(0);
 
     const row = await getMedia(hs.ctx.db, { serverName: "hearth.test", mediaId: id.split("/")[1] ?? "" });
     expect(row).toMatchObject({ uploader: alice.userId, width: 20, height: 10, sizeBytes: bytes.length });

@@ -18,6 +18,27 @@ export interface ServedContent {
 
 const ONE_YEAR_S = 31_536_000;
 
+/** The bytes as a web stream; none for HEAD (hono drops the body, and an open file would linger). */
+async function openBody(
+  ctx: HearthContext,
+  content: ServedContent,
+  range: { start: number; end: number } | undefined,
+  head: boolean,
+): Promise<ReadableStream<Uint8Array> | null> {
+  if (head && !(await ctx.media.store.has(content.sha256))) {
+    throw new MatrixError(404, "M_NOT_FOUND", "Media not found");
+  }
+  if (head || content.sizeBytes === 0) return null;
+  let stream: Readable;
+  try {
+    stream = await ctx.media.store.read(content.sha256, range);
+  } catch {
+    // The row exists but the bytes are gone (deleted underneath, or a broken store): not servable.
+    throw new MatrixError(404, "M_NOT_FOUND", "Media not found");
+  }
+  return Readable.toWeb(stream) as ReadableStream<Uint8Array>;
+}
+
 /**
  * Bytes from the store with the safe-serving headers. Content never changes under an id (it is
  * content-addressed), so the ETag is the hash and caching is immutable. Honours one byte range (206)
@@ -64,15 +85,7 @@ export async function serveContent(
     );
   }
   const partial = range.kind === "partial" ? range : undefined;
-  let stream: Readable;
-  try {
-    stream = await ctx.media.store.read(content.sha256, partial);
-  } catch {
-    // The row exists but the bytes are gone (deleted underneath, or a broken store): not servable.
-    throw new MatrixError(404, "M_NOT_FOUND", "Media not found");
-  }
-  const body = content.sizeBytes === 0 ? null : (Readable.toWeb(stream) as ReadableStream<Uint8Array>);
-  if (body === null) stream.destroy();
+  const body = await openBody(ctx, content, partial, c.req.method === "HEAD");
   if (partial) {
     headers["Content-Range"] = `bytes ${partial.start}-${partial.end}/${content.sizeBytes}`;
     headers["Content-Length"] = String(partial.end - partial.start + 1);
