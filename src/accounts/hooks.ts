@@ -30,3 +30,15 @@ export async function afterDevicesDeleted(
 ): Promise<void> {
   await recordDeviceListChange(ctx, userId, deviceIds);
 }
+
+/**
+ * Called after a device was added by a login (or an existing one reused) or renamed. Owner: E2EE.
+ * Users sharing a room see the change in device_lists (display names travel with device lists).
+ */
+export async function afterDeviceChanged(
+  ctx: HearthContext,
+  userId: string,
+  deviceId: string,
+): Promise<void> {
+  await recordDeviceListChange(ctx, userId, [deviceId]);
+}

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { removeDevices } from "../accounts/devices.ts";
+import { afterDeviceChanged } from "../accounts/hooks.ts";
 import { userInteractiveAuth } from "../accounts/uia.ts";
 import type { HearthContext } from "../context.ts";
 import { notFound } from "../errors.ts";
@@ -75,6 +76,7 @@ export const deviceRoutes: RouteModule = (app, ctx) => {
         ? (await findDevice(ctx.db, userId, deviceId)) !== undefined
         : await setDeviceDisplayName(ctx.db, userId, deviceId, displayName);
     if (!exists) throw notFound("Unknown device");
+    if (displayName !== undefined) await afterDeviceChanged(ctx, userId, deviceId);
     return c.json({});
   });
 

@@ -3,6 +3,7 @@ import { invalidLogin, requiredLoginUserOf } from "../accounts/identifier.ts";
 import { authenticateLoginToken, authenticatePassword, issueLoginToken } from "../accounts/login.ts";
 import { MAX_PASSWORD_LENGTH } from "../accounts/passwords.ts";
 import { accountKey, enforce, ipKey } from "../accounts/rate-limits.ts";
+import { afterDeviceChanged } from "../accounts/hooks.ts";
 import { startSession } from "../accounts/session.ts";
 import { userInteractiveAuth } from "../accounts/uia.ts";
 import { localUserIdFromLogin } from "../accounts/user-ids.ts";
@@ -46,6 +47,7 @@ async function login(c: Context, ctx: HearthContext): Promise<Response> {
       throw new MatrixError(400, "M_UNKNOWN", `Unknown login type ${JSON.stringify(type)}`);
   }
   const session = await startSession(ctx, userId, { deviceId, displayName, refreshable });
+  await afterDeviceChanged(ctx, userId, session.deviceId);
   return c.json({ ...sessionResponse(session), home_server: ctx.serverName });
 }
 

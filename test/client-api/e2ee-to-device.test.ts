@@ -174,6 +174,31 @@ describe("device_lists in /sync and keys/changes", () => {
     expect(changes.body.left).toEqual([carol.userId]);
   });
 
+  it("reports a login on a new device and a device rename", async () => {
+    const alice = await user("alice", "A1");
+    const bob = await createTestUser(hs, `bob${++n}`, { deviceId: "B1", password: "bob-pw" });
+    const roomId = await rooms.createRoom(alice, { preset: "public_chat" });
+    expect((await call(hs, bob, "POST", `/rooms/${enc(roomId)}/join`, {})).status).toBe(200);
+    const t0 = (await rooms.sync(alice)).next_batch as string;
+    const login = await hs.app().request("/_matrix/client/v3/login", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        type: "m.login.password",
+        identifier: { type: "m.id.user", user: bob.userId },
+        password: "bob-pw",
+      }),
+    });
+    expect(login.status).toBe(200);
+    const t1 = await rooms.sync(alice, { since: t0 });
+    expect(deviceLists(t1).changed).toEqual([bob.userId]);
+    expect(deviceLists(await rooms.sync(alice, { since: t1.next_batch as string })).changed).toEqual([]);
+    expect((await call(hs, bob, "PUT", "/devices/B1", { display_name: "Bob's laptop" })).status).toBe(200);
+    expect(deviceLists(await rooms.sync(alice, { since: t1.next_batch as string })).changed).toEqual([
+      bob.userId,
+    ]);
+  });
+
   it("keys/changes refuses missing or malformed tokens", async () => {
     const alice = await user("alice");
     const missing = await call(hs, alice, "GET", "/keys/changes?from=s1");
