@@ -21,6 +21,11 @@ const SUITES: Suite[] = [
     run: async () => (await import("./initial-sync.ts")).benchInitialSync(),
   },
   { name: "big-room", group: "client", run: async () => (await import("./big-room.ts")).benchBigRoom() },
+  {
+    name: "federation",
+    group: "federation",
+    run: async () => (await import("./federation.ts")).benchFederation(),
+  },
   { name: "media", group: "media", run: async () => (await import("./media.ts")).benchMedia() },
 ];
 

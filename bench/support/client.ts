@@ -54,8 +54,10 @@ export class BenchClient {
     return res.json.room_id;
   }
 
-  async join(roomId: string): Promise<void> {
-    const res = await this.call("POST", `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {});
+  /** Joins by id or alias; `via` names the servers to join through (a room on another server). */
+  async join(roomId: string, via: readonly string[] = []): Promise<void> {
+    const q = via.length > 0 ? `?${new URLSearchParams(via.map((v): [string, string] => ["via", v]))}` : "";
+    const res = await this.call("POST", `/_matrix/client/v3/join/${encodeURIComponent(roomId)}${q}`, {});
     if (res.status !== 200) throw new Error(`join: ${res.status} ${JSON.stringify(res.json)}`);
   }
 

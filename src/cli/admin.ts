@@ -1,11 +1,17 @@
 import { UsageError, type Command } from "./command.ts";
+import { mediaSubcommands } from "./admin/media.ts";
 import { roomSubcommands } from "./admin/rooms.ts";
 import { withAdminSession } from "./admin/session.ts";
 import { flagOpt, parseSubcommand, stringOpt, type AdminSubcommand } from "./admin/subcommand.ts";
 import { tokenSubcommands } from "./admin/tokens.ts";
 import { userSubcommands } from "./admin/users.ts";
 
-const SUBCOMMANDS: readonly AdminSubcommand[] = [...userSubcommands, ...roomSubcommands, ...tokenSubcommands];
+const SUBCOMMANDS: readonly AdminSubcommand[] = [
+  ...userSubcommands,
+  ...roomSubcommands,
+  ...tokenSubcommands,
+  ...mediaSubcommands,
+];
 
 function usageOf(sub: AdminSubcommand): string {
   return `hearth admin ${sub.area} ${sub.action} ${sub.args} [--json] [--config PATH]`;
@@ -24,7 +30,7 @@ function overview(): string {
 
 export const adminCommand: Command = {
   name: "admin",
-  summary: "manage users, rooms and registration tokens (hearth admin --help)",
+  summary: "manage users, rooms, registration tokens and media (hearth admin --help)",
   usage: overview(),
   async run(args) {
     const [area, action, ...rest] = args;

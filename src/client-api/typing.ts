@@ -1,5 +1,6 @@
 import { badJson } from "../errors.ts";
 import { requireAuth } from "../http/auth.ts";
+import { federateTyping } from "../federation/sender/edu-fanout.ts";
 import { readJsonObject } from "../http/body.ts";
 import type { RouteModule } from "../http/types.ts";
 import { requireJoined } from "../sync/receipts.ts";
@@ -22,6 +23,7 @@ export const typingRoutes: RouteModule = (app, ctx) => {
     }
     await requireJoined(ctx, roomId, userId);
     ctx.sync.typing.setTyping(roomId, userId, body.typing, timeout ?? DEFAULT_TYPING_TIMEOUT_MS);
+    await federateTyping(ctx, roomId, userId, body.typing);
     return c.json({});
   });
 };

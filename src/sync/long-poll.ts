@@ -5,7 +5,10 @@ import { recordSyncPresence } from "./presence.ts";
 import type { SyncRequest } from "./sync-request.ts";
 import type { SyncToken } from "./tokens.ts";
 
-type SyncContext = Pick<HearthContext, "db" | "streams" | "clock" | "sync" | "notifier" | "rooms">;
+type SyncContext = Pick<
+  HearthContext,
+  "db" | "streams" | "clock" | "sync" | "notifier" | "rooms" | "serverName" | "federation" | "log"
+>;
 
 /** Whether any stream moved past the snapshot a computation read. */
 function movedSince(a: SyncToken, b: SyncToken): boolean {

@@ -1,9 +1,23 @@
 import type { HearthContext } from "../context.ts";
 import type { JsonObject } from "../core/json.ts";
+import { federatePresence } from "../federation/sender/edu-fanout.ts";
 import { joinedRoomIds } from "../storage/sync/shared-rooms.ts";
 import { getPresence, touchLastActive, upsertPresence, type PresenceRow } from "../storage/sync/presence.ts";
 
 type PresenceContext = Pick<HearthContext, "db" | "sync" | "clock">;
+/** Local users' presence also goes to the servers sharing a room with them. */
+type LocalPresenceContext = PresenceContext & Pick<HearthContext, "serverName" | "federation" | "log">;
+
+/** Stores a local user's presence change and tells the other servers that share a room with them. */
+async function writeLocalPresence(
+  ctx: LocalPresenceContext,
+  userId: string,
+  row: Omit<PresenceRow, "streamId" | "userId">,
+): Promise<void> {
+  await writePresence(ctx, userId, row);
+  const now = ctx.clock();
+  await federatePresence(ctx, userId, presenceContent({ ...row, userId, streamId: 0 }, now));
+}
 
 export type PresenceState = "online" | "unavailable" | "offline";
 export const PRESENCE_STATES: ReadonlySet<string> = new Set(["online", "unavailable", "offline"]);
@@ -43,7 +57,7 @@ export async function setRemotePresence(
 
 /** PUT /presence/{userId}/status. `statusMsg` undefined keeps nothing: the status is what was sent. */
 export async function setPresence(
-  ctx: PresenceContext,
+  ctx: LocalPresenceContext,
   userId: string,
   state: PresenceState,
   statusMsg: string | undefined,
@@ -51,7 +65,7 @@ export async function setPresence(
   const now = ctx.clock();
   const current = await getPresence(ctx.db, userId);
   const lastActiveTs = state === "online" ? now : (current?.lastActiveTs ?? now);
-  await writePresence(ctx, userId, { state, statusMsg: statusMsg ?? null, lastActiveTs });
+  await writeLocalPresence(ctx, userId, { state, statusMsg: statusMsg ?? null, lastActiveTs });
 }
 
 /**
@@ -60,7 +74,7 @@ export async function setPresence(
  * activity time, without a new position (it changes nothing others must be told about).
  */
 export async function recordSyncPresence(
-  ctx: PresenceContext,
+  ctx: LocalPresenceContext,
   userId: string,
   setPresence: PresenceState,
 ): Promise<void> {
@@ -77,7 +91,7 @@ export async function recordSyncPresence(
   const current = await getPresence(ctx.db, userId);
   if (!current || current.state !== setPresence) {
     const lastActiveTs = setPresence === "online" ? now : (current?.lastActiveTs ?? now);
-    await writePresence(ctx, userId, {
+    await writeLocalPresence(ctx, userId, {
       state: setPresence,
       statusMsg: current?.statusMsg ?? null,
       lastActiveTs,

@@ -4,9 +4,12 @@ import { forbidden, invalidParam, notFound } from "../errors.ts";
 import { getEvents } from "../storage/rooms/events.ts";
 import { getCurrentMembership } from "../storage/rooms/membership-history.ts";
 import { getReceipt, upsertReceipt, type ReceiptRow } from "../storage/sync/receipts.ts";
+import { federateReceipt } from "../federation/sender/edu-fanout.ts";
 import { setAccountData } from "./account-data.ts";
 
 type ReceiptContext = Pick<HearthContext, "db" | "sync" | "clock">;
+/** Local users' receipts also go to the other servers in the room. */
+type LocalReceiptContext = ReceiptContext & Pick<HearthContext, "serverName" | "federation" | "log">;
 
 export const RECEIPT_TYPES: ReadonlySet<string> = new Set(["m.read", "m.read.private", "m.fully_read"]);
 
@@ -58,13 +61,13 @@ async function storeReceipt(
   eventId: string,
   eventStream: number | null,
   threadId: string | undefined,
-): Promise<void> {
+): Promise<Omit<ReceiptRow, "streamId"> | undefined> {
   const existing = await getReceipt(ctx.db, roomId, receiptType, userId, threadId);
-  if (existing?.eventId === eventId) return;
+  if (existing?.eventId === eventId) return undefined;
   if (existing) {
     // Receipts are "read up to" markers: one pointing further back than the current one is ignored.
     const old = (await getEvents(ctx.db, [existing.eventId])).get(existing.eventId)?.streamOrdering ?? null;
-    if (old !== null && eventStream !== null && eventStream < old) return;
+    if (old !== null && eventStream !== null && eventStream < old) return undefined;
   }
   const row: Omit<ReceiptRow, "streamId"> = {
     roomId,
@@ -79,6 +82,7 @@ async function storeReceipt(
     // A private receipt concerns nobody else's sync.
     () => (receiptType === "m.read.private" ? { userIds: [userId] } : { roomIds: [roomId] }),
   );
+  return row;
 }
 
 /**
@@ -110,7 +114,7 @@ export interface ReadMarkers {
  * m.fully_read is room account data (clients may not set it directly, only through here).
  */
 export async function setReadMarkers(
-  ctx: ReceiptContext,
+  ctx: LocalReceiptContext,
   userId: string,
   roomId: string,
   markers: ReadMarkers,
@@ -127,7 +131,17 @@ export async function setReadMarkers(
     ["m.read.private", markers.readPrivate],
   ] as const) {
     if (eventId === undefined) continue;
-    await storeReceipt(ctx, userId, roomId, type, eventId, streams.get(eventId) ?? null, markers.threadId);
+    const stored = await storeReceipt(
+      ctx,
+      userId,
+      roomId,
+      type,
+      eventId,
+      streams.get(eventId) ?? null,
+      markers.threadId,
+    );
+    // Private receipts never leave this server.
+    if (stored && type === "m.read") await federateReceipt(ctx, stored);
   }
 }
 

@@ -11,6 +11,7 @@ import { dropSchema, testDatabaseUrl, uniqueSchema } from "../support/database.t
 import { testConfig } from "../support/homeserver.ts";
 import { createTestUser } from "../support/users.ts";
 import { makeRoom } from "../rooms/helpers.ts";
+import { get, uploadOk } from "../media/media-support.ts";
 
 const HEARTH = fileURLToPath(new URL("../../bin/hearth", import.meta.url));
 const schema = uniqueSchema("admcli");
@@ -261,6 +262,32 @@ describe("hearth admin (child process)", { timeout: SLOW }, () => {
         shutdown_room: { kicked_users: [henry.userId] },
       });
       expect((await getCurrentMembership(hs.ctx.db, roomId, henry.userId))?.membership).toBe("leave");
+    } finally {
+      await hs.stop();
+    }
+  });
+
+  it("quarantines and deletes media and purges the remote cache", async () => {
+    const hs = await runningServer();
+    try {
+      const kate = await createTestUser(hs, "kate");
+      const id = await uploadOk(hs, kate, "kate's file", "text/plain");
+      const fetch = () => get(hs, `/_matrix/client/v1/media/download/${id}`, kate);
+      expect((await hearth(["admin", "media", "quarantine", `mxc://${id}`])).stdout).toBe(
+        "quarantined 1 item(s)\n",
+      );
+      expect((await fetch()).status).toBe(404);
+      expect((await hearth(["admin", "media", "quarantine", `mxc://${id}`, "--release"])).code).toBe(0);
+      expect((await fetch()).status).toBe(200);
+      const deleted = await hearth(["admin", "media", "delete", "--user", "kate", "--json"]);
+      expect(JSON.parse(deleted.stdout)).toEqual({ deleted_media: [id.split("/")[1]], total: 1 });
+      expect((await fetch()).status).toBe(404);
+      expect((await hearth(["admin", "media", "delete", `mxc://${id}`])).code).toBe(1);
+      expect((await hearth(["admin", "media", "purge-remote", "--days", "30", "--json"])).stdout).toContain(
+        '"deleted": 0',
+      );
+      expect((await hearth(["admin", "media", "delete"])).code).toBe(2);
+      expect((await hearth(["admin", "media", "purge-remote"])).code).toBe(2);
     } finally {
       await hs.stop();
     }

@@ -1,4 +1,5 @@
 import type { RouteModule } from "../../http/types.ts";
+import { adminMediaRoutes } from "./media.ts";
 import { sharedSecretRegisterRoutes } from "./register.ts";
 import { registrationTokenRoutes } from "./registration-tokens.ts";
 import { adminRoomRoutes } from "./rooms.ts";
@@ -12,4 +13,5 @@ export const adminRouteModules: readonly RouteModule[] = [
   adminUserRoutes,
   adminRoomRoutes,
   registrationTokenRoutes,
+  adminMediaRoutes,
 ];

@@ -1,0 +1,60 @@
+import type { HearthContext } from "../../context.ts";
+import type { JsonObject } from "../../core/json.ts";
+import { joinedServers, serversSharingRoomWith } from "../../storage/federation/room-servers.ts";
+import { serverOf } from "./outbox-writer.ts";
+
+type FanoutContext = Pick<HearthContext, "db" | "serverName" | "federation" | "log">;
+
+/**
+ * EDUs about local users go to every other server that shares the room (typing, receipts) or any room
+ * (presence) with them. Failures are logged, never thrown: the client's request has already succeeded.
+ */
+async function fanOut(
+  ctx: FanoutContext,
+  userId: string,
+  servers: () => Promise<string[]>,
+  eduType: string,
+  content: JsonObject,
+): Promise<void> {
+  if (serverOf(userId) !== ctx.serverName) return;
+  try {
+    for (const server of await servers()) {
+      if (server !== ctx.serverName) await ctx.federation.sender.queueEdu(server, eduType, content);
+    }
+  } catch (err) {
+    ctx.log.warn({ err, eduType, userId }, "could not queue an EDU for other servers");
+  }
+}
+
+/** m.typing for a local user's typing change in a room. */
+export function federateTyping(
+  ctx: FanoutContext,
+  roomId: string,
+  userId: string,
+  typing: boolean,
+): Promise<void> {
+  return fanOut(ctx, userId, () => joinedServers(ctx.db, roomId), "m.typing", {
+    room_id: roomId,
+    user_id: userId,
+    typing,
+  });
+}
+
+/** m.receipt for a local user's public read receipt (the federation shape, not the client one). */
+export function federateReceipt(
+  ctx: FanoutContext,
+  r: { roomId: string; userId: string; eventId: string; ts: number; threadId: string | undefined },
+): Promise<void> {
+  const data: JsonObject = { ts: r.ts };
+  if (r.threadId !== undefined) data.thread_id = r.threadId;
+  return fanOut(ctx, r.userId, () => joinedServers(ctx.db, r.roomId), "m.receipt", {
+    [r.roomId]: { "m.read": { [r.userId]: { event_ids: [r.eventId], data } } },
+  });
+}
+
+/** m.presence for a local user's presence change; `content` is the user's m.presence content. */
+export function federatePresence(ctx: FanoutContext, userId: string, content: JsonObject): Promise<void> {
+  return fanOut(ctx, userId, () => serversSharingRoomWith(ctx.db, userId), "m.presence", {
+    push: [{ ...content, user_id: userId }],
+  });
+}
