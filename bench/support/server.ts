@@ -1,4 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { appendFileSync } from "node:fs";
 import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -17,6 +18,8 @@ export interface BenchServer {
 /**
  * Runs Hearth in a child process (so its memory is measured apart from the load generator), on
  * DATABASE_URL when set (a fresh schema) or its embedded PostgreSQL, with limits lifted for load.
+ * BENCH_LOG_LEVEL (default warn) and BENCH_SERVER_LOG=/path/prefix (appends each server's output to
+ * prefix.SERVER_NAME) help find out where the time goes.
  */
 export async function startBenchServer(
   opts: { resources?: string[]; env?: Record<string, string> } = {},
@@ -28,7 +31,7 @@ export async function startBenchServer(
     PATH: process.env.PATH ?? "",
     HEARTH_SERVER_NAME: "bench.test",
     HEARTH_DATA_DIR: dir,
-    HEARTH_LOG__LEVEL: "warn",
+    HEARTH_LOG__LEVEL: process.env.BENCH_LOG_LEVEL ?? "warn",
     HEARTH_REGISTRATION__ENABLED: "true",
     HEARTH_LISTENERS: JSON.stringify([
       { bind: "127.0.0.1", port: 0, resources: opts.resources ?? ["client", "federation"] },
@@ -56,6 +59,8 @@ export async function startBenchServer(
   let output = "";
   const url = await new Promise<string>((resolve, reject) => {
     const onData = (d: Buffer): void => {
+      if (process.env.BENCH_SERVER_LOG)
+        appendFileSync(`${process.env.BENCH_SERVER_LOG}.${env.HEARTH_SERVER_NAME}`, d);
       output += d.toString();
       const m = /listening on (http:\/\/\S+)/.exec(output);
       if (m?.[1]) resolve(m[1]);

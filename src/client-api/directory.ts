@@ -5,7 +5,7 @@ import { badJson, invalidParam, missingParam, notFound } from "../errors.ts";
 import { requireAuth } from "../http/auth.ts";
 import { readJsonObject } from "../http/body.ts";
 import type { RouteModule } from "../http/types.ts";
-import { createAlias, listLocalAliases, removeAlias, resolveAlias } from "../rooms/aliases.ts";
+import { createAlias, listLocalAliases, removeAlias, resolveAnyAlias } from "../rooms/aliases.ts";
 import {
   getRoomDirectoryVisibility,
   listPublicRooms,
@@ -36,7 +36,7 @@ function optionalBodyInt(value: JsonValue | undefined, name: string): number | u
 /** Room aliases, a room's directory visibility and the published room list. */
 export const directoryRoutes: RouteModule = (app, ctx) => {
   const alias = clientPaths("/directory/room/:roomAlias");
-  app.on("GET", alias, async (c) => c.json(await resolveAlias(ctx, routeParam(c, "roomAlias"))));
+  app.on("GET", alias, async (c) => c.json(await resolveAnyAlias(ctx, routeParam(c, "roomAlias"))));
   app.on("PUT", alias, requireAuth(ctx), async (c) => {
     const body = await readJsonObject(c);
     const roomId = body.room_id;

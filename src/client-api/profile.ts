@@ -5,8 +5,8 @@ import { readJsonObject } from "../http/body.ts";
 import type { HearthEnv, RouteModule } from "../http/types.ts";
 import {
   deleteProfile,
-  getFullProfile,
-  getProfileField,
+  readFullProfile,
+  readProfileField,
   propagateMemberProfile,
   setProfile,
 } from "../profiles/profile.ts";
@@ -22,12 +22,12 @@ function userIdParam(c: Context<HearthEnv>): string {
 /** GET /profile/{userId} and the per-field GET/PUT/DELETE, including extended profile fields. */
 export const profileRoutes: RouteModule = (app, ctx) => {
   app.on("GET", clientPaths("/profile/:userId"), async (c) =>
-    c.json(await getFullProfile(ctx, userIdParam(c))),
+    c.json(await readFullProfile(ctx, userIdParam(c))),
   );
 
   const field = clientPaths("/profile/:userId/:keyName");
   app.on("GET", field, async (c) =>
-    c.json(await getProfileField(ctx, userIdParam(c), routeParam(c, "keyName"))),
+    c.json(await readProfileField(ctx, userIdParam(c), routeParam(c, "keyName"))),
   );
   app.on("PUT", field, requireAuth(ctx), async (c) => {
     const userId = userIdParam(c);

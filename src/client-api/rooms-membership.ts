@@ -12,7 +12,7 @@ import { roomIdParam, routeParam } from "./query-params.ts";
 import { readContentBody } from "./room-body.ts";
 import { bodyReason, bodyUserId } from "./room-params.ts";
 import { isValidRoomAlias } from "../rooms/canonical-alias.ts";
-import { resolveAlias } from "../rooms/aliases.ts";
+import { resolveAnyAlias } from "../rooms/aliases.ts";
 import { domainOf } from "../core/auth/identifiers.ts";
 import { parseServerName } from "../federation/discovery/server-name.ts";
 
@@ -50,7 +50,7 @@ async function resolveRoomIdOrAlias(
   if (target.startsWith("#")) {
     if (!isValidRoomAlias(target)) throw invalidParam(`${JSON.stringify(target)} is not a valid room alias`);
     if (domainOf(target) !== ctx.serverName) {
-      const resolved = await resolveAlias(ctx, target);
+      const resolved = await resolveAnyAlias(ctx, target);
       return { roomId: resolved.room_id, servers: [...via, ...resolved.servers] };
     }
     const roomId = await getAliasRoomId(ctx.db, target);

@@ -11,6 +11,12 @@ import { errorHandler, methodNotAllowedResponse, notFoundHandler } from "./error
 import { routeModulesFor } from "./resources.ts";
 import type { HearthApp, HearthEnv, Resource } from "./types.ts";
 
+/**
+ * Federation bodies may be larger than clients': a full transaction is 50 PDUs of up to 64 KiB plus
+ * 100 EDUs, and refusing one would stall delivery from that server for good.
+ */
+export const FEDERATION_MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+
 /** The route pattern a request matched (not its path, so metrics keep a bounded set of labels). */
 function matchedRoute(c: Parameters<MiddlewareHandler>[0]): string {
   return (
@@ -59,8 +65,20 @@ export function createApp(ctx: HearthContext, resources: readonly Resource[]): H
       throw tooLarge();
     },
   });
+  const federationBodyLimit = bodyLimit({
+    maxSize: Math.max(ctx.config.http.max_request_bytes, FEDERATION_MAX_REQUEST_BYTES),
+    onError: () => {
+      throw tooLarge();
+    },
+  });
   // Media uploads stream to disk under media.max_upload_bytes instead (src/media/receive.ts).
-  app.use((c, next) => (isMediaUploadPath(c.req.path) ? next() : jsonBodyLimit(c, next)));
+  app.use((c, next) =>
+    isMediaUploadPath(c.req.path)
+      ? next()
+      : c.req.path.startsWith("/_matrix/federation/")
+        ? federationBodyLimit(c, next)
+        : jsonBodyLimit(c, next),
+  );
   for (const register of routeModulesFor(resources)) register(app, ctx);
   app.notFound(notFoundHandler);
   app.onError(errorHandler(ctx.log));

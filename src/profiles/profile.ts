@@ -46,28 +46,39 @@ function remoteServerOf(ctx: ProfileContext, userId: string): string | undefined
   return server !== undefined && server !== ctx.serverName ? server : undefined;
 }
 
-export async function getFullProfile(ctx: ReadProfileContext, userId: string): Promise<JsonObject> {
-  const remote = remoteServerOf(ctx, userId);
-  if (remote !== undefined) return queryRemoteProfile(ctx, userId, remote);
+/** A local user's whole profile (what query/profile serves other servers). */
+export async function getFullProfile(ctx: ProfileContext, userId: string): Promise<JsonObject> {
   await requireKnownLocalUser(ctx, userId);
   return Object.fromEntries(await getProfile(ctx.db, userId));
 }
 
-export async function getProfileField(
+/** One field of a local user's profile. */
+export async function getProfileField(ctx: ProfileContext, userId: string, key: string): Promise<JsonObject> {
+  requireProfileKey(key);
+  await requireKnownLocalUser(ctx, userId);
+  const value = (await getProfile(ctx.db, userId)).get(key);
+  if (value === undefined) throw notFound(`Profile field ${key} not found`);
+  return { [key]: value };
+}
+
+/** GET /profile/{userId} for clients: a remote user's profile is asked of their server (query/profile). */
+export async function readFullProfile(ctx: ReadProfileContext, userId: string): Promise<JsonObject> {
+  const remote = remoteServerOf(ctx, userId);
+  if (remote === undefined) return getFullProfile(ctx, userId);
+  return queryRemoteProfile(ctx, userId, remote);
+}
+
+/** GET /profile/{userId}/{keyName} for clients, remote users included. */
+export async function readProfileField(
   ctx: ReadProfileContext,
   userId: string,
   key: string,
 ): Promise<JsonObject> {
-  requireProfileKey(key);
   const remote = remoteServerOf(ctx, userId);
-  let value: JsonValue | undefined;
-  if (remote !== undefined) {
-    value = (await queryRemoteProfile(ctx, userId, remote, key))[key];
-  } else {
-    await requireKnownLocalUser(ctx, userId);
-    value = (await getProfile(ctx.db, userId)).get(key);
-  }
-  if (value === undefined) throw notFound(`Profile field ${key} not found`);
+  if (remote === undefined) return getProfileField(ctx, userId, key);
+  requireProfileKey(key);
+  const value = (await queryRemoteProfile(ctx, userId, remote, key))[key];
+  if (value === undefined || value === null) throw notFound(`Profile field ${key} not found`);
   return { [key]: value };
 }
 

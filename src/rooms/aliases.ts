@@ -57,13 +57,25 @@ export async function createAlias(
   if (!created) throw new MatrixError(409, "M_UNKNOWN", `Room alias ${alias.alias} already exists.`);
 }
 
-/** GET /directory/room/{roomAlias}; another server's alias is asked of that server (query/directory). */
-export async function resolveAlias(
+/**
+ * GET /directory/room/{roomAlias} for clients: another server's alias is asked of that server
+ * (query/directory); this server's from its own directory.
+ */
+export async function resolveAnyAlias(
   ctx: DirectoryContext & Pick<HearthContext, "federation">,
   aliasText: string,
 ): Promise<{ room_id: string; servers: string[] }> {
   const alias = requireAlias(aliasText);
   if (alias.domain !== ctx.serverName) return queryRemoteAlias(ctx, alias.alias, alias.domain);
+  return resolveAlias(ctx, aliasText);
+}
+
+/** An alias of this server (what query/directory serves other servers): unknown ones are 404. */
+export async function resolveAlias(
+  ctx: DirectoryContext,
+  aliasText: string,
+): Promise<{ room_id: string; servers: string[] }> {
+  const alias = requireAlias(aliasText);
   const row = alias.domain === ctx.serverName ? await getAlias(ctx.db, alias.alias) : undefined;
   if (!row) throw notFound(`Room alias ${alias.alias} not found.`);
   const servers = (await joinedServers(ctx.db, row.roomId)).filter((s) => s !== ctx.serverName);

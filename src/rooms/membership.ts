@@ -14,7 +14,13 @@ import { getRoom } from "../storage/rooms/rooms.ts";
 import { refuseBlockedRoom } from "./blocked-rooms.ts";
 import type { EventDraft } from "./build-event.ts";
 import { memberContent } from "./member-content.ts";
-import { sendLocalEvent, type Prepared, type RoomView, type SendResult } from "./send-event.ts";
+import {
+  sendLocalEvent,
+  type Prepared,
+  type RoomView,
+  type SendRequest,
+  type SendResult,
+} from "./send-event.ts";
 import { STRIPPED_STATE_KEYS, strippedState } from "./stripped-state.ts";
 
 /** The membership endpoints; each has its own no-op and pre-check semantics. */
@@ -63,13 +69,12 @@ async function roomSummaryFor(view: RoomView, sender: string): Promise<JsonObjec
   return strippedState(await roomSummaryEvents(view, sender));
 }
 
-/** Sends the invite to a remote invitee's server for its signature (with the room summary as PDUs). */
-async function countersignInvite(
-  ctx: HearthContext,
-  event: IdentifiedPdu,
-  view: RoomView,
-): Promise<IdentifiedPdu> {
-  return sendRemoteInvite(ctx, view.version, event, await roomSummaryEvents(view, event.sender));
+/** A remote invitee's server signs the invite first, given the room summary as PDUs. */
+function countersignInvite(ctx: HearthContext, sender: string): SendRequest["countersign"] {
+  return {
+    gather: (view) => roomSummaryEvents(view, sender),
+    sign: (event, version, summary) => sendRemoteInvite(ctx, version, event, summary),
+  };
 }
 
 /**
@@ -230,7 +235,7 @@ export async function updateMembership(ctx: HearthContext, req: MembershipReques
       content: { membership: MEMBERSHIP_OF[req.action] },
     },
     prepare: (view) => prepareMembership(ctx, req, view, profileContent),
-    countersign: remoteInvitee ? (event, view) => countersignInvite(ctx, event, view) : undefined,
+    countersign: remoteInvitee ? countersignInvite(ctx, req.sender) : undefined,
   });
 }
 
@@ -265,6 +270,6 @@ export async function setMemberState(
       }
       return { draft };
     },
-    countersign: remoteInvitee ? (event, view) => countersignInvite(ctx, event, view) : undefined,
+    countersign: remoteInvitee ? countersignInvite(ctx, req.sender) : undefined,
   });
 }

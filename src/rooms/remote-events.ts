@@ -3,6 +3,7 @@ import { authEventIds, prevEventIds } from "../core/pdu.ts";
 import type { RoomVersion } from "../core/room-versions.ts";
 import type { StateTupleKey } from "../core/state-key.ts";
 import type { HearthContext } from "../context.ts";
+import { recordOutbound } from "../federation/sender/outbox-writer.ts";
 import { checkAuth } from "../core/auth-rules.ts";
 import { authStateKeys, checkAgainstAuthEvents } from "../core/auth/received-event.ts";
 import type { Db } from "../storage/database.ts";
@@ -30,6 +31,11 @@ export interface RemoteEventInput {
   rejectedReason?: string;
   /** State after prev events this server has no state for (fetched with state_ids), by prev event id. */
   prevStates?: ReadonlyMap<string, ReadonlyMap<StateTupleKey, string>>;
+  /**
+   * Send it on to the other servers in the room: events that came to us as the resident server
+   * (send_join, send_leave, send_knock), whose origin relies on us to broadcast them.
+   */
+  fanOut?: boolean;
 }
 
 export type RemoteEventOutcome =
@@ -210,6 +216,16 @@ export async function acceptRemoteEvent(
     });
     if (reason !== undefined) return { value: { status: "rejected", reason } };
     if (softFailed) return { value: { status: "soft_failed" } };
-    return { value: { status: "accepted" }, notify: { userIds: outcome.membershipUsers } };
+    const federate = input.fanOut
+      ? await recordOutbound(ctx, tx, {
+          roomId,
+          event,
+          streamOrdering: position,
+          builtOn: extremities,
+          extremitiesAfter: outcome.extremities,
+          membershipChanged: true,
+        })
+      : undefined;
+    return { value: { status: "accepted" }, notify: { userIds: outcome.membershipUsers }, federate };
   });
 }

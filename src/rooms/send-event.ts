@@ -1,12 +1,13 @@
 import { authTypesForEvent } from "../core/auth-rules.ts";
 import { encodeCanonicalJson } from "../core/canonical-json.ts";
-import type { IdentifiedPdu } from "../core/pdu.ts";
+import { prevEventIds, type IdentifiedPdu } from "../core/pdu.ts";
 import { getRoomVersion, type RoomVersion } from "../core/room-versions.ts";
 import { stateTupleKey, type StateTupleKey } from "../core/state-key.ts";
 import type { HearthContext } from "../context.ts";
 import { invalidParam, MatrixError, notFound } from "../errors.ts";
 import type { Db } from "../storage/database.ts";
 import { getEvent, getEvents, type StoredEvent } from "../storage/rooms/events.ts";
+import { getForwardExtremities } from "../storage/rooms/forward-extremities.ts";
 import type { InsertGuard } from "../storage/rooms/event-writes.ts";
 import { readWriteSnapshot } from "../storage/rooms/room-lock.ts";
 import { getRoom } from "../storage/rooms/rooms.ts";
@@ -54,11 +55,25 @@ export interface SendRequest {
   /** Checks and adjustments that need the state (membership pre-checks, stripped state for invites). */
   prepare?: (view: RoomView) => Promise<Prepared | undefined>;
   /**
-   * Called with the built and checked event before it is stored; returns the event to store. An
-   * invite of a remote user goes to the invitee's server here, which must add its signature first.
+   * For events another server must sign before they are stored (an invite goes to the invitee's
+   * server first): the event is built and checked under the room lock, `gather` reading what `sign`
+   * needs from the room; `sign` runs with the lock released (a slow remote server must not hold the
+   * room); the signed event is then stored on the prev events it was built on.
    */
-  countersign?: (event: IdentifiedPdu, view: RoomView) => Promise<IdentifiedPdu>;
+  countersign?: {
+    gather: (view: RoomView) => Promise<IdentifiedPdu[]>;
+    sign: (event: IdentifiedPdu, version: RoomVersion, gathered: IdentifiedPdu[]) => Promise<IdentifiedPdu>;
+  };
 }
+
+/** An event built and checked, waiting for another server's signature (see `countersign`). */
+interface PendingEvent {
+  event: IdentifiedPdu;
+  version: RoomVersion;
+  gathered: IdentifiedPdu[];
+}
+
+type WriteValue = SendResult & { pending?: PendingEvent };
 
 export interface SendResult {
   eventId: string;
@@ -214,7 +229,46 @@ function sameContent(a: IdentifiedPdu, draft: EventDraft, sender: string): boole
  * commit. Idempotent per client transaction id.
  */
 export async function sendLocalEvent(ctx: HearthContext, req: SendRequest): Promise<SendResult> {
-  return withRoomWrite<SendResult>(ctx, req.roomId, async (tx, position, entry) => {
+  const result = await buildOrSend(ctx, req);
+  if (!result.pending || !req.countersign) return { eventId: result.eventId, created: result.created };
+  const { event, version, gathered } = result.pending;
+  const signed = await req.countersign.sign(event, version, gathered);
+  return storeCountersigned(ctx, req, version, signed);
+}
+
+/**
+ * Stores an event built earlier and signed by another server since: on the state after its own prev
+ * events (which cannot have changed, so the checks made when it was built still hold), beside
+ * whatever the room received meanwhile.
+ */
+async function storeCountersigned(
+  ctx: HearthContext,
+  req: SendRequest,
+  version: RoomVersion,
+  event: IdentifiedPdu,
+): Promise<SendResult> {
+  return withRoomWrite<SendResult>(ctx, req.roomId, async (tx, position) => {
+    const extremities = (await getForwardExtremities(tx, req.roomId)).map((e) => e.eventId);
+    const before = await computeStateBefore(tx, req.roomId, version, prevEventIds(event), extremities);
+    const { outcome, destinations } = await persistLocalEvent(ctx, tx, {
+      roomId: req.roomId,
+      version,
+      event,
+      before,
+      streamOrdering: position,
+      extremities,
+      now: ctx.clock(),
+    });
+    return {
+      value: { eventId: event.event_id, created: true },
+      notify: { userIds: [req.sender, ...outcome.membershipUsers] },
+      federate: destinations,
+    };
+  });
+}
+
+async function buildOrSend(ctx: HearthContext, req: SendRequest): Promise<WriteValue> {
+  return withRoomWrite<WriteValue>(ctx, req.roomId, async (tx, position, entry) => {
     // A plain message on a cached room with one extremity: build from the cache and let the insert
     // check it (one round trip fewer). Any refusal, or a stale cache, is decided again on fresh reads.
     if (entry && entry.extremities.length === 1 && optimistic(req)) {
@@ -263,7 +317,7 @@ async function writeOn(
   extremities: readonly string[],
   cached: CachedRoom | undefined,
   guard: InsertGuard | undefined,
-): Promise<WriteResult<SendResult>> {
+): Promise<WriteResult<WriteValue>> {
   const prevIds = extremities.slice(0, MAX_PREV_EVENTS);
   const { view, entries } = await loadView(tx, req.roomId, req.sender, prevIds, [...extremities], cached);
   const depths = cached?.stateGroupDepths ?? new Map<number, number>();
@@ -301,7 +355,7 @@ async function writeOn(
     .map((id) => prevById.get(id)?.pdu)
     .filter((e): e is IdentifiedPdu => e !== undefined);
 
-  const built = buildCheckedEvent(
+  const event = buildCheckedEvent(
     {
       version: view.version,
       roomId: req.roomId,
@@ -315,7 +369,13 @@ async function writeOn(
     },
     authState,
   );
-  const event = req.countersign ? await req.countersign(built, view) : built;
+  if (req.countersign) {
+    // Nothing is written now; the room's cache entry is left out, as after any write it does not keep.
+    const gathered = await req.countersign.gather(view);
+    return {
+      value: { eventId: event.event_id, created: true, pending: { event, version: view.version, gathered } },
+    };
+  }
 
   const { outcome, destinations } = await persistLocalEvent(ctx, tx, {
     roomId: req.roomId,

@@ -216,3 +216,22 @@ describe("the harness", () => {
     expect((await ask()).status).toBe(200);
   });
 });
+
+describe("federation request size", () => {
+  it("accepts federation bodies beyond the client limit (a full transaction), not client ones", async () => {
+    const big = JSON.stringify({ pdus: [], edus: [], pad: "x".repeat(3 * 1024 * 1024) });
+    const fedRes = await hs2.app(["federation"]).request("/_matrix/federation/v1/send/big", {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: big,
+    });
+    // Refused for want of a signature, not for its size.
+    expect(fedRes.status).toBe(401);
+    const clientRes = await hs2.app(["client"]).request("/_matrix/client/v3/login", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: big,
+    });
+    expect(clientRes.status).toBe(413);
+  });
+});

@@ -84,6 +84,23 @@ describe("PUT /send transactions", () => {
     expect(await getEvent(hs.ctx.db, m.event_id)).toBeUndefined();
   });
 
+  it("lets a resident server relay a user's own join, still checking the user's server's signature", async () => {
+    const { remote, roomId, send } = await setup();
+    const carol = "@carol:hs3.test";
+    const join = await remote.build(hs.ctx, roomId, carol, {
+      type: "m.room.member",
+      stateKey: carol,
+      content: { membership: "join" },
+    });
+    // Past the origin check, but hs3.test's signature is missing (hs2 signed it): dropped.
+    const res = await send(nextTxn(), { pdus: [remote.wire(join)] });
+    expect(res).toEqual({ pdus: { [join.event_id]: { error: expect.stringMatching(/signature/) } } });
+    // A message from hs3's user relayed by hs2 is refused outright.
+    const m = await remote.build(hs.ctx, roomId, carol, msg("relayed"));
+    const res2 = await send(nextTxn(), { pdus: [remote.wire(m)] });
+    expect(res2).toEqual({ pdus: { [m.event_id]: { error: "sender is not on the origin server" } } });
+  });
+
   it("enforces the room's server ACL on PDUs and EDUs", async () => {
     const { remote, roomId, send } = await setup();
     await sendLocalEvent(hs.ctx, {

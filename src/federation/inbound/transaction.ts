@@ -36,6 +36,17 @@ async function eventIdOf(
   }
 }
 
+/**
+ * A user's own join, leave or knock, which the resident server that accepted it through send_join,
+ * send_leave or send_knock passes on to the rest of the room on the user's server's behalf (as Synapse
+ * does). Its signatures are still checked for the sender's server; nothing else may be relayed.
+ */
+function isRelayedMembership(raw: JsonValue): boolean {
+  if (!isJsonObject(raw) || raw.type !== "m.room.member" || raw.state_key !== raw.sender) return false;
+  const membership = isJsonObject(raw.content) ? raw.content.membership : undefined;
+  return membership === "join" || membership === "leave" || membership === "knock";
+}
+
 /** One PDU of a transaction: the origin and ACL checks that only /send makes, then the pipeline. */
 async function handlePdu(
   ctx: HearthContext,
@@ -45,7 +56,7 @@ async function handlePdu(
 ): Promise<PduAnswer> {
   const roomId = claimedRoomId(raw);
   const sender = isJsonObject(raw) && typeof raw.sender === "string" ? raw.sender : undefined;
-  if (sender === undefined || domainOf(sender) !== origin) {
+  if (sender === undefined || (domainOf(sender) !== origin && !isRelayedMembership(raw))) {
     return {
       eventId: await eventIdOf(ctx, raw, roomId),
       answer: { error: "sender is not on the origin server" },
@@ -58,7 +69,11 @@ async function handlePdu(
     };
   }
   const result = await receivePdu(ctx, peers, origin, raw);
-  return { eventId: result.eventId, answer: result.error === undefined ? {} : { error: result.error } };
+  return {
+    // A PDU dropped before its id was settled (e.g. a bad signature) is still answered by its id.
+    eventId: result.eventId ?? (await eventIdOf(ctx, raw, roomId)),
+    answer: result.error === undefined ? {} : { error: result.error },
+  };
 }
 
 /** PDUs grouped by the room they claim, each group in transaction order. */

@@ -139,7 +139,7 @@ async function acceptMembershipEvent(
   if (checked.event.event_id !== eventId) throw badJson("The event id does not match the path");
   if (checked.redacted) throw badJson("The event's content hash does not match");
   await ensureAuthEvents(ctx, peers, origin, roomId, version, checked.event);
-  const outcome = await acceptRemoteEvent(ctx, { roomId, version, event: checked.event });
+  const outcome = await acceptRemoteEvent(ctx, { roomId, version, event: checked.event, fanOut: true });
   if (outcome.status === "rejected" || (outcome.status === "known" && outcome.reason !== undefined)) {
     throw forbidden(`The event was rejected: ${outcome.reason ?? ""}`);
   }
