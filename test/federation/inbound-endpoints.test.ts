@@ -280,6 +280,35 @@ describe("federation endpoints served to other servers", () => {
     expect((await getCurrentMembership(hs1.ctx.db, roomId, bob))?.membership).toBe("join");
   });
 
+  it("answers bad requests with Matrix errors, never 500", async () => {
+    const roomId = await publicRoom();
+    await joinAsBob(roomId);
+    const unauthenticated = await hs1.app(["federation"]).request("/_matrix/federation/v1/send/x", {
+      method: "PUT",
+      body: JSON.stringify({ pdus: [] }),
+    });
+    expect(unauthenticated.status).toBe(401);
+    const tooMany = await call(hs2, "PUT", "/_matrix/federation/v1/send/big", { pdus: Array(51).fill({}) });
+    expect(tooMany.body).toMatchObject({ errcode: "M_BAD_JSON" });
+    const notArray = await call(hs2, "PUT", "/_matrix/federation/v1/send/arr", { pdus: {} });
+    expect(notArray.status).toBe(400);
+    const gme = `/_matrix/federation/v1/get_missing_events/${enc(roomId)}`;
+    expect((await call(hs2, "POST", gme, { latest_events: "x" })).status).toBe(400);
+    expect((await call(hs2, "POST", gme, { latest_events: [], limit: -1 })).status).toBe(400);
+    expect((await call(hs2, "GET", `/_matrix/federation/v1/backfill/${enc(roomId)}`)).status).toBe(400);
+    expect(
+      (await call(hs2, "GET", `/_matrix/federation/v1/backfill/${enc(roomId)}?v=$x&limit=z`)).status,
+    ).toBe(400);
+    const badJoin = await call(hs2, "PUT", `/_matrix/federation/v2/send_join/${enc(roomId)}/${enc("$x")}`, {
+      type: "m.room.message",
+    });
+    expect(badJoin.body).toMatchObject({ errcode: "M_BAD_JSON" });
+    const noVersion = await call(hs2, "PUT", `/_matrix/federation/v2/invite/${enc(roomId)}/${enc("$x")}`, {});
+    expect(noVersion.status).toBe(400);
+    const badLimit = await call(hs2, "POST", "/_matrix/federation/v1/publicRooms", { limit: "ten" });
+    expect(badLimit.status).toBe(400);
+  });
+
   it("make_leave / send_leave let a remote user leave", async () => {
     const roomId = await publicRoom();
     await joinAsBob(roomId);
