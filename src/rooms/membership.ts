@@ -85,9 +85,9 @@ function countersignInvite(ctx: HearthContext, sender: string): SendRequest["cou
  * rooms the rule allows. Undefined when the rule does not apply or no condition is met (the auth
  * rules then refuse the join with their reason).
  */
-async function restrictedJoinAuthoriser(
+export async function restrictedJoinAuthoriser(
   ctx: HearthContext,
-  view: RoomView,
+  view: Pick<RoomView, "version" | "roomId" | "createEvent" | "stateEvent" | "tx">,
   userId: string,
 ): Promise<string | undefined> {
   const rules = await view.stateEvent("m.room.join_rules", "");

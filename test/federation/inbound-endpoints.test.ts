@@ -246,6 +246,40 @@ describe("federation endpoints served to other servers", () => {
     expect((await call(hs2, "GET", `/_matrix/federation/v1/event/${enc("$unknown")}`)).status).toBe(404);
   });
 
+  it("vouches for a restricted join by a member of an allowed room, signing the join", async () => {
+    const space = await publicRoom();
+    const { roomId } = await makeRoom(hs1.ctx, alice, {
+      preset: "private_chat",
+      initialState: [
+        {
+          type: "m.room.join_rules",
+          stateKey: "",
+          content: { join_rule: "restricted", allow: [{ type: "m.room_membership", room_id: space }] },
+        },
+      ],
+    });
+    const path = (u: string) => `/_matrix/federation/v1/make_join/${enc(roomId)}/${enc(u)}?ver=12`;
+    // Bob is in no allowed room yet.
+    expect((await call(hs2, "GET", path(bob))).body).toMatchObject({ errcode: "M_UNABLE_TO_AUTHORISE_JOIN" });
+    await joinAsBob(space);
+    const made = await call(hs2, "GET", path(bob));
+    expect(made.status).toBe(200);
+    const template = obj(obj(made.body).event) as Pdu;
+    expect(template.content).toEqual({ membership: "join", join_authorised_via_users_server: alice });
+    const { pdu, eventId } = hashSignAndIdentify(template, v12, "hs2.test", hs2.ctx.keys.current);
+    const sent = await call(
+      hs2,
+      "PUT",
+      `/_matrix/federation/v2/send_join/${enc(roomId)}/${enc(eventId)}`,
+      pdu,
+    );
+    expect(sent.status).toBe(200);
+    const returned = obj(obj(sent.body).event);
+    const key = hs1.ctx.keys.current;
+    expect(verifyEventSignature(returned, v12, "hs1.test", key.keyId, key.publicKey)).toBe(true);
+    expect((await getCurrentMembership(hs1.ctx.db, roomId, bob))?.membership).toBe("join");
+  });
+
   it("make_leave / send_leave let a remote user leave", async () => {
     const roomId = await publicRoom();
     await joinAsBob(roomId);
