@@ -309,6 +309,40 @@ describe("federation endpoints served to other servers", () => {
     expect(badLimit.status).toBe(400);
   });
 
+  it("serves history only as far as the room's history visibility lets the server see", async () => {
+    const { roomId } = await makeRoom(hs1.ctx, alice, {
+      preset: "public_chat",
+      initialState: [
+        { type: "m.room.history_visibility", stateKey: "", content: { history_visibility: "joined" } },
+      ],
+    });
+    const before = await sendLocalEvent(hs1.ctx, {
+      roomId,
+      sender: alice,
+      draft: { type: "m.room.message", content: { msgtype: "m.text", body: "before bob" } },
+    });
+    const { eventId: joinId } = await joinAsBob(roomId);
+    const after = await sendLocalEvent(hs1.ctx, {
+      roomId,
+      sender: alice,
+      draft: { type: "m.room.message", content: { msgtype: "m.text", body: "after bob" } },
+    });
+    const page = obj(
+      (
+        await call(
+          hs2,
+          "GET",
+          `/_matrix/federation/v1/backfill/${enc(roomId)}?v=${enc(after.eventId)}&limit=20`,
+        )
+      ).body,
+    );
+    const ids = (page.pdus as JsonObject[]).map((e) => e.content);
+    expect(ids).toContainEqual({ msgtype: "m.text", body: "after bob" });
+    expect(ids).not.toContainEqual({ msgtype: "m.text", body: "before bob" });
+    expect((await call(hs2, "GET", `/_matrix/federation/v1/event/${enc(before.eventId)}`)).status).toBe(403);
+    expect((await call(hs2, "GET", `/_matrix/federation/v1/event/${enc(joinId)}`)).status).toBe(200);
+  });
+
   it("make_leave / send_leave let a remote user leave", async () => {
     const roomId = await publicRoom();
     await joinAsBob(roomId);
