@@ -1,6 +1,7 @@
 import type { RouteModule } from "../http/types.ts";
 import { eventRoutes } from "./event-routes.ts";
 import { membershipRoutes } from "./membership-routes.ts";
+import { publicRoomsRoutes } from "./public-rooms-routes.ts";
 import { queryRoutes } from "./query-routes.ts";
 import { sendRoutes } from "./send-routes.ts";
 
@@ -10,4 +11,5 @@ export const federationInboundRouteModules: readonly RouteModule[] = [
   eventRoutes,
   membershipRoutes,
   queryRoutes,
+  publicRoomsRoutes,
 ];

@@ -44,11 +44,10 @@ export async function resolveMedia(
   if (media.uploadedTs === null) {
     const remaining = (media.unusedExpiresTs ?? 0) - ctx.clock();
     if (remaining <= 0) throw notFound("Media not found");
-    const completed = await ctx.media.waitForUpload(
-      `${key.serverName}/${key.mediaId}`,
-      Math.min(opts.timeoutMs, remaining),
-    );
-    media = completed ? await getMedia(ctx.db, key) : media;
+    await ctx.media.waitForUpload(`${key.serverName}/${key.mediaId}`, Math.min(opts.timeoutMs, remaining));
+    // Read again even after a timeout: another process may have taken the upload (its wake-up is
+    // in-process only).
+    media = await getMedia(ctx.db, key);
     if (!media || media.quarantined) throw notFound("Media not found");
     if (media.uploadedTs === null) throw notYetUploaded();
   }

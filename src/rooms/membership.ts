@@ -7,6 +7,8 @@ import type { HearthContext } from "../context.ts";
 import { forbidden, MatrixError } from "../errors.ts";
 import { candidateServers, joinRemoteRoom } from "../federation/outbound/remote-join.ts";
 import { sendRemoteInvite } from "../federation/outbound/remote-invite.ts";
+import { leaveRemoteRoom } from "../federation/outbound/remote-leave.ts";
+import { getRoomVersion } from "../core/room-versions.ts";
 import { getEvent } from "../storage/rooms/events.ts";
 import { getCurrentMembership, getRoomMembers } from "../storage/rooms/memberships.ts";
 import { joinedServers } from "../storage/rooms/directory.ts";
@@ -83,9 +85,9 @@ function countersignInvite(ctx: HearthContext, sender: string): SendRequest["cou
  * rooms the rule allows. Undefined when the rule does not apply or no condition is met (the auth
  * rules then refuse the join with their reason).
  */
-async function restrictedJoinAuthoriser(
+export async function restrictedJoinAuthoriser(
   ctx: HearthContext,
-  view: RoomView,
+  view: Pick<RoomView, "version" | "roomId" | "createEvent" | "stateEvent" | "tx">,
   userId: string,
 ): Promise<string | undefined> {
   const rules = await view.stateEvent("m.room.join_rules", "");
@@ -201,6 +203,34 @@ async function remoteJoinServers(ctx: HearthContext, req: MembershipRequest): Pr
   return candidates;
 }
 
+/**
+ * Leaving a room this server is not in, where the user only holds an invite or a knock: the leave
+ * goes through the room's servers (the inviter's first). Undefined when the local writer decides.
+ */
+async function leaveUnjoinedRoom(
+  ctx: HearthContext,
+  req: MembershipRequest,
+): Promise<SendResult | undefined> {
+  const current = await getCurrentMembership(ctx.db, req.roomId, req.target);
+  if (current?.membership !== "invite" && current?.membership !== "knock") return undefined;
+  if ((await joinedServers(ctx.db, req.roomId)).includes(ctx.serverName)) return undefined;
+  const room = await getRoom(ctx.db, req.roomId);
+  const version = room && getRoomVersion(room.roomVersion);
+  const event = await getEvent(ctx.db, current.eventId);
+  if (!version || !event) return undefined;
+  const servers = [domainOf(event.pdu.sender), domainOf(req.roomId)].filter((s) => s !== undefined);
+  const content: JsonObject = req.reason === undefined ? {} : { reason: req.reason };
+  const { eventId } = await leaveRemoteRoom(ctx, {
+    roomId: req.roomId,
+    userId: req.target,
+    membershipEvent: event.pdu,
+    version,
+    servers,
+    content,
+  });
+  return { eventId, created: true };
+}
+
 /** A membership endpoint (/join, /invite, /leave, /kick, /ban, /unban, /knock); remote rooms go remote. */
 export async function updateMembership(ctx: HearthContext, req: MembershipRequest): Promise<SendResult> {
   await refuseBlockedRoom(ctx, req.roomId, MEMBERSHIP_OF[req.action]);
@@ -217,6 +247,10 @@ export async function updateMembership(ctx: HearthContext, req: MembershipReques
       });
       return { eventId, created: true };
     }
+  }
+  if (req.action === "leave" && req.target === req.sender) {
+    const left = await leaveUnjoinedRoom(ctx, req);
+    if (left) return left;
   }
   const remoteInvitee = req.action === "invite" && domainOf(req.target) !== ctx.serverName;
   // The global profile is no room state: read it while waiting for the room's lock, not under it. The

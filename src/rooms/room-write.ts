@@ -36,7 +36,7 @@ export async function withRoomWrite<T>(
       const result = await ctx.db.connection().execute(async (conn) => {
         let out: WriteResult<T>;
         try {
-          await beginRoomWrite(conn, roomId);
+          await beginRoomWrite(conn, ctx.config.database.schema, roomId);
           out = await fn(conn, position, cached);
         } catch (e) {
           // Also after a failed lock statement: BEGIN ran, and the connection goes back to the pool.

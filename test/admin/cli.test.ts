@@ -245,6 +245,23 @@ describe("hearth admin (child process)", { timeout: SLOW }, () => {
       const ivy = await createTestUser(hs, "ivy");
       const { roomId } = await makeRoom(hs.ctx, henry.userId, { preset: "public_chat" });
       await updateMembership(hs.ctx, { roomId, sender: ivy.userId, target: ivy.userId, action: "join" });
+      interface SyncEvent {
+        type: string;
+        state_key?: string;
+        content: { membership?: string };
+      }
+      interface SyncBody {
+        next_batch: string;
+        rooms?: { join?: Record<string, { timeline: { events: SyncEvent[] } }> };
+      }
+      const sync = async (since?: string): Promise<SyncBody> => {
+        const q = since === undefined ? "" : `?since=${encodeURIComponent(since)}&timeout=0`;
+        const res = await hs.app().request(`/_matrix/client/v3/sync${q}`, {
+          headers: { authorization: `Bearer ${henry.accessToken}` },
+        });
+        return (await res.json()) as SyncBody;
+      };
+      const before = await sync();
       // As `hearth serve` does: look for queued work now and then (quickly here).
       hs.ctx.admin.jobs.poll(hs.ctx, 100);
 
@@ -253,6 +270,14 @@ describe("hearth admin (child process)", { timeout: SLOW }, () => {
       expect(deactivated.stdout).toContain("the running server will make it leave its rooms");
       await hs.ctx.admin.jobs.kick(hs.ctx);
       expect((await getCurrentMembership(hs.ctx.db, roomId, ivy.userId))?.membership).toBe("leave");
+      // The server wrote the leave itself, so its clients' incremental /sync carries it.
+      const after = await sync(before.next_batch);
+      const timeline = after.rooms?.join?.[roomId]?.timeline.events ?? [];
+      expect(timeline.map((e) => [e.type, e.state_key, e.content.membership])).toContainEqual([
+        "m.room.member",
+        ivy.userId,
+        "leave",
+      ]);
       expect(await login(hs, "ivy", "whatever")).toBe(403);
 
       const deleted = await hearth(["admin", "room", "delete", roomId, "--no-purge", "--json"]);

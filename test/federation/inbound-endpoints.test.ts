@@ -246,6 +246,103 @@ describe("federation endpoints served to other servers", () => {
     expect((await call(hs2, "GET", `/_matrix/federation/v1/event/${enc("$unknown")}`)).status).toBe(404);
   });
 
+  it("vouches for a restricted join by a member of an allowed room, signing the join", async () => {
+    const space = await publicRoom();
+    const { roomId } = await makeRoom(hs1.ctx, alice, {
+      preset: "private_chat",
+      initialState: [
+        {
+          type: "m.room.join_rules",
+          stateKey: "",
+          content: { join_rule: "restricted", allow: [{ type: "m.room_membership", room_id: space }] },
+        },
+      ],
+    });
+    const path = (u: string) => `/_matrix/federation/v1/make_join/${enc(roomId)}/${enc(u)}?ver=12`;
+    // Bob is in no allowed room yet.
+    expect((await call(hs2, "GET", path(bob))).body).toMatchObject({ errcode: "M_UNABLE_TO_AUTHORISE_JOIN" });
+    await joinAsBob(space);
+    const made = await call(hs2, "GET", path(bob));
+    expect(made.status).toBe(200);
+    const template = obj(obj(made.body).event) as Pdu;
+    expect(template.content).toEqual({ membership: "join", join_authorised_via_users_server: alice });
+    const { pdu, eventId } = hashSignAndIdentify(template, v12, "hs2.test", hs2.ctx.keys.current);
+    const sent = await call(
+      hs2,
+      "PUT",
+      `/_matrix/federation/v2/send_join/${enc(roomId)}/${enc(eventId)}`,
+      pdu,
+    );
+    expect(sent.status).toBe(200);
+    const returned = obj(obj(sent.body).event);
+    const key = hs1.ctx.keys.current;
+    expect(verifyEventSignature(returned, v12, "hs1.test", key.keyId, key.publicKey)).toBe(true);
+    expect((await getCurrentMembership(hs1.ctx.db, roomId, bob))?.membership).toBe("join");
+  });
+
+  it("answers bad requests with Matrix errors, never 500", async () => {
+    const roomId = await publicRoom();
+    await joinAsBob(roomId);
+    const unauthenticated = await hs1.app(["federation"]).request("/_matrix/federation/v1/send/x", {
+      method: "PUT",
+      body: JSON.stringify({ pdus: [] }),
+    });
+    expect(unauthenticated.status).toBe(401);
+    const tooMany = await call(hs2, "PUT", "/_matrix/federation/v1/send/big", { pdus: Array(51).fill({}) });
+    expect(tooMany.body).toMatchObject({ errcode: "M_BAD_JSON" });
+    const notArray = await call(hs2, "PUT", "/_matrix/federation/v1/send/arr", { pdus: {} });
+    expect(notArray.status).toBe(400);
+    const gme = `/_matrix/federation/v1/get_missing_events/${enc(roomId)}`;
+    expect((await call(hs2, "POST", gme, { latest_events: "x" })).status).toBe(400);
+    expect((await call(hs2, "POST", gme, { latest_events: [], limit: -1 })).status).toBe(400);
+    expect((await call(hs2, "GET", `/_matrix/federation/v1/backfill/${enc(roomId)}`)).status).toBe(400);
+    expect(
+      (await call(hs2, "GET", `/_matrix/federation/v1/backfill/${enc(roomId)}?v=$x&limit=z`)).status,
+    ).toBe(400);
+    const badJoin = await call(hs2, "PUT", `/_matrix/federation/v2/send_join/${enc(roomId)}/${enc("$x")}`, {
+      type: "m.room.message",
+    });
+    expect(badJoin.body).toMatchObject({ errcode: "M_BAD_JSON" });
+    const noVersion = await call(hs2, "PUT", `/_matrix/federation/v2/invite/${enc(roomId)}/${enc("$x")}`, {});
+    expect(noVersion.status).toBe(400);
+    const badLimit = await call(hs2, "POST", "/_matrix/federation/v1/publicRooms", { limit: "ten" });
+    expect(badLimit.status).toBe(400);
+  });
+
+  it("serves history only as far as the room's history visibility lets the server see", async () => {
+    const { roomId } = await makeRoom(hs1.ctx, alice, {
+      preset: "public_chat",
+      initialState: [
+        { type: "m.room.history_visibility", stateKey: "", content: { history_visibility: "joined" } },
+      ],
+    });
+    const before = await sendLocalEvent(hs1.ctx, {
+      roomId,
+      sender: alice,
+      draft: { type: "m.room.message", content: { msgtype: "m.text", body: "before bob" } },
+    });
+    const { eventId: joinId } = await joinAsBob(roomId);
+    const after = await sendLocalEvent(hs1.ctx, {
+      roomId,
+      sender: alice,
+      draft: { type: "m.room.message", content: { msgtype: "m.text", body: "after bob" } },
+    });
+    const page = obj(
+      (
+        await call(
+          hs2,
+          "GET",
+          `/_matrix/federation/v1/backfill/${enc(roomId)}?v=${enc(after.eventId)}&limit=20`,
+        )
+      ).body,
+    );
+    const ids = (page.pdus as JsonObject[]).map((e) => e.content);
+    expect(ids).toContainEqual({ msgtype: "m.text", body: "after bob" });
+    expect(ids).not.toContainEqual({ msgtype: "m.text", body: "before bob" });
+    expect((await call(hs2, "GET", `/_matrix/federation/v1/event/${enc(before.eventId)}`)).status).toBe(403);
+    expect((await call(hs2, "GET", `/_matrix/federation/v1/event/${enc(joinId)}`)).status).toBe(200);
+  });
+
   it("make_leave / send_leave let a remote user leave", async () => {
     const roomId = await publicRoom();
     await joinAsBob(roomId);

@@ -138,4 +138,37 @@ describe("two Hearth servers", () => {
     const members = await as(hs1, alice)("GET", `/rooms/${enc(roomId)}/joined_members`);
     expect(Object.keys(members.body.joined)).toContain(dave.userId);
   });
+
+  it("an invite from hs1 can be rejected: make_leave / send_leave, and hs1 sees the leave", async () => {
+    const roomId = await publicRoom();
+    const eve = await createTestUser(hs2, "eve");
+    const asEve = as(hs2, eve);
+    expect(
+      (await as(hs1, alice)("POST", `/rooms/${enc(roomId)}/invite`, { user_id: eve.userId })).status,
+    ).toBe(200);
+    const since = await waitForSync(asEve, (b) => (roomsOf(b, "invite", roomId) ? b.next_batch : undefined));
+    expect((await asEve("POST", `/rooms/${enc(roomId)}/leave`, {})).status).toBe(200);
+    const state = await as(hs1, alice)("GET", `/rooms/${enc(roomId)}/state/m.room.member/${enc(eve.userId)}`);
+    expect(state).toEqual({ status: 200, body: { membership: "leave" } });
+    const after = await asEve("GET", `/sync?since=${enc(since as string)}&timeout=0`);
+    expect(roomsOf(after.body, "invite", roomId)).toBeUndefined();
+  });
+
+  it("an invite is rejected locally when the inviting server cannot be reached", async () => {
+    const roomId = await publicRoom();
+    const finn = await createTestUser(hs2, "finn");
+    const asFinn = as(hs2, finn);
+    expect(
+      (await as(hs1, alice)("POST", `/rooms/${enc(roomId)}/invite`, { user_id: finn.userId })).status,
+    ).toBe(200);
+    await waitForSync(asFinn, (b) => roomsOf(b, "invite", roomId));
+    fed.net.partition("hs1.test", "hs2.test");
+    try {
+      expect((await asFinn("POST", `/rooms/${enc(roomId)}/leave`, {})).status).toBe(200);
+    } finally {
+      fed.net.heal();
+    }
+    const sync = await asFinn("GET", "/sync");
+    expect(roomsOf(sync.body, "invite", roomId)).toBeUndefined();
+  });
 });

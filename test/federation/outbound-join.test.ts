@@ -215,6 +215,20 @@ describe("joins that fail store nothing", () => {
     expect(res).toEqual({ status: 403, body: { errcode: "M_FORBIDDEN", error: "You are banned" } });
   });
 
+  it("never relays a remote 401 or 429 as the client's own (502 instead)", async () => {
+    const r = resident();
+    for (const [status, errcode] of [
+      [401, "M_UNAUTHORIZED"],
+      [429, "M_LIMIT_EXCEEDED"],
+    ] as const) {
+      r.tamper = (route, body) =>
+        route === "make_join" ? Response.json({ errcode, error: "no" }, { status }) : body;
+      const res = await failedJoin(r);
+      expect(res.status).toBe(502);
+      expect(res.body.errcode).toBe("M_UNKNOWN");
+    }
+  });
+
   it("refuses a send_join response with a forged state event (bad signature)", async () => {
     const r = resident();
     const forger = signingKeyFromSeed(r.key.keyId, new Uint8Array(32).fill(7));

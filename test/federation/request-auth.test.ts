@@ -199,6 +199,22 @@ describe("the harness", () => {
     expect(res.body).toEqual({ origin: "hs1.test", content: { hello: "hs2" } });
   });
 
+  it("makes a stopped server unreachable, and a restarted one reachable with the same keys", async () => {
+    const ask = () =>
+      fed.hs("hs1.test").ctx.federation.client.request({
+        destination: "hs2.test",
+        method: "GET",
+        path: "/_matrix/key/v2/server",
+      });
+    const before = (await ask()).body;
+    await fed.stop("hs2.test");
+    await expect(ask()).rejects.toMatchObject({ name: "FederationUnreachableError" });
+    await fed.start("hs2.test");
+    const after = (await ask()).body as { verify_keys: unknown };
+    expect(after.verify_keys).toEqual((before as { verify_keys: unknown }).verify_keys);
+    hs2 = fed.hs("hs2.test");
+  });
+
   it("partitions and heals", async () => {
     const ask = () =>
       hs1.ctx.federation.client.request({

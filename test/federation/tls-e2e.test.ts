@@ -136,6 +136,24 @@ describe("federation over TLS", () => {
     expect(connections).toBeLessThanOrEqual(1);
   });
 
+  it("calls real authenticated federation endpoints over TLS", async () => {
+    const rooms = await hs1.ctx.federation.client.request({
+      destination: name2,
+      method: "GET",
+      path: "/_matrix/federation/v1/publicRooms?limit=5",
+    });
+    expect(rooms.status).toBe(200);
+    expect(rooms.body).toMatchObject({ chunk: [] });
+    // Authenticated, so the answer is about the user rather than a 401.
+    const profile = await hs1.ctx.federation.client.request({
+      destination: name2,
+      method: "GET",
+      path: `/_matrix/federation/v1/query/profile?user_id=${encodeURIComponent(`@nobody:${name2}`)}`,
+    });
+    expect(profile.status).toBe(404);
+    expect(profile.body).toMatchObject({ errcode: "M_NOT_FOUND" });
+  });
+
   it("answers 401 over the wire to an unsigned request", async () => {
     const transport = await createProductionTransport(configs[0]!, Date.now);
     transports.push(transport);

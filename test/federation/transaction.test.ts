@@ -140,6 +140,11 @@ describe("PUT /send transactions", () => {
     expect(hs.ctx.sync.typing.typingUsers(roomId)).toEqual([bob]);
     expect((await getReceipt(hs.ctx.db, roomId, "m.read", bob, undefined))?.eventId).toBe(m.event_id);
     expect((await getPresence(hs.ctx.db, bob))?.state).toBe("online");
+    const stranger = "@stranger:hs2.test";
+    await send(nextTxn(), {
+      edus: [{ edu_type: "m.presence", content: { push: [{ user_id: stranger, presence: "online" }] } }],
+    });
+    expect(await getPresence(hs.ctx.db, stranger)).toBeUndefined();
 
     // hs3 speaking for hs2's user, or for a user not in the room, changes nothing.
     await send(

@@ -2,6 +2,11 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Session } from "../../src/accounts/session.ts";
 import type { FederationClient, FederationResponse } from "../../src/federation/contracts.ts";
+import {
+  deleteMediaByUploader,
+  purgeRemoteMediaCache,
+  quarantineMediaByUploader,
+} from "../../src/media/admin.ts";
 import { boundaryOf, parseMultipart } from "../../src/media/multipart.ts";
 import { startFederation, type TestFederation } from "../support/federation.ts";
 import { createTestUser } from "../support/users.ts";
@@ -161,5 +166,42 @@ describe("servers without federation media (before spec v1.11)", () => {
     } finally {
       services.client = real;
     }
+  });
+});
+
+describe("media administration", () => {
+  it("purges idle cached remote media (fetched again when next asked for), never local media", async () => {
+    const hs2 = fed.hs("hs2.test");
+    const id = await uploadOk(fed.hs("hs1.test"), alice, "cache me", "text/plain");
+    const local = await uploadOk(hs2, bob, "bob's own", "text/plain");
+    expect((await get(hs2, `/_matrix/client/v1/media/download/${id}`, bob)).status).toBe(200);
+    expect(fetchesOf(id)).toHaveLength(1);
+    expect(await purgeRemoteMediaCache(hs2.ctx, Date.now() - 60_000)).toBe(0);
+    expect(await purgeRemoteMediaCache(hs2.ctx, Date.now() + 60_000)).toBeGreaterThanOrEqual(1);
+    expect(await (await get(hs2, `/_matrix/client/v1/media/download/${id}`, bob)).text()).toBe("cache me");
+    expect(fetchesOf(id)).toHaveLength(2);
+    expect(await (await get(hs2, `/_matrix/client/v1/media/download/${local}`, bob)).text()).toBe(
+      "bob's own",
+    );
+  });
+
+  it("quarantines and deletes everything one user uploaded", async () => {
+    const hs1 = fed.hs("hs1.test");
+    const carol = await createTestUser(hs1, "carol");
+    const ids = [
+      await uploadOk(hs1, carol, "c1", "text/plain"),
+      await uploadOk(hs1, carol, "c2", "text/plain"),
+    ];
+    const other = await uploadOk(hs1, alice, "alice keeps this", "text/plain");
+    expect(await quarantineMediaByUploader(hs1.ctx, carol.userId)).toBe(2);
+    for (const id of ids)
+      expect((await get(hs1, `/_matrix/client/v1/media/download/${id}`, alice)).status).toBe(404);
+    // Quarantined media is not served to other servers either.
+    const remote = await get(fed.hs("hs2.test"), `/_matrix/client/v1/media/download/${ids[0]}`, bob);
+    expect(remote.status).toBe(404);
+    expect(
+      (await deleteMediaByUploader(hs1.ctx, carol.userId)).map((k) => `${k.serverName}/${k.mediaId}`).sort(),
+    ).toEqual([...ids].sort());
+    expect((await get(hs1, `/_matrix/client/v1/media/download/${other}`, alice)).status).toBe(200);
   });
 });

@@ -275,3 +275,36 @@ describe("quarantine and deletion", () => {
     expect(await deleteMedia(hs.ctx, key(sharedToo))).toBe(false);
   });
 });
+
+describe("pending upload expiry", () => {
+  it("an id from /create that is never used expires: 404 for uploads and downloads", async () => {
+    let now = Date.now();
+    const timed = await startTestHomeserver(
+      { media: { pending_upload_expiry_ms: 1000 } },
+      { clock: () => now },
+    );
+    try {
+      const dave = await createTestUser(timed, "dave");
+      const res = await timed.app().request("/_matrix/media/v1/create", {
+        method: "POST",
+        headers: { authorization: `Bearer ${dave.accessToken}` },
+      });
+      const { content_uri: uri, unused_expires_at: expires } = (await res.json()) as {
+        content_uri: string;
+        unused_expires_at: number;
+      };
+      expect(expires).toBe(now + 1000);
+      now += 1001;
+      const id = uri.slice(6);
+      const put = await timed.app().request(`/_matrix/media/v3/upload/${id}`, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${dave.accessToken}` },
+        body: "too late",
+      });
+      expect(put.status).toBe(404);
+      expect((await get(timed, `${dl(id)}?timeout_ms=0`, dave)).status).toBe(404);
+    } finally {
+      await timed.destroy();
+    }
+  });
+});

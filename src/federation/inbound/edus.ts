@@ -2,6 +2,7 @@ import { domainOf } from "../../core/auth/identifiers.ts";
 import { isJsonObject, type JsonObject } from "../../core/json.ts";
 import type { HearthContext } from "../../context.ts";
 import { getCurrentMembership } from "../../storage/rooms/memberships.ts";
+import { joinedRoomIds } from "../../storage/sync/shared-rooms.ts";
 import { PRESENCE_STATES, setRemotePresence, type PresenceState } from "../../sync/presence.ts";
 import { setRemoteReceipt } from "../../sync/receipts.ts";
 import { DEFAULT_TYPING_TIMEOUT_MS } from "../../sync/typing.ts";
@@ -81,6 +82,8 @@ async function handlePresence(ctx: HearthContext, origin: string, content: JsonO
   for (const p of content.push) {
     if (!isJsonObject(p) || typeof p.user_id !== "string" || domainOf(p.user_id) !== origin) continue;
     if (typeof p.presence !== "string" || !PRESENCE_STATES.has(p.presence)) continue;
+    // Only users who share a room with us: anyone else's presence concerns nobody here.
+    if ((await joinedRoomIds(ctx.db, p.user_id)).length === 0) continue;
     const ago = typeof p.last_active_ago === "number" && p.last_active_ago >= 0 ? p.last_active_ago : 0;
     await setRemotePresence(ctx, p.user_id, {
       state: p.presence as PresenceState,

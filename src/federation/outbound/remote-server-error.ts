@@ -19,6 +19,13 @@ export class RemoteServerError extends Error {
   }
 }
 
+/**
+ * Statuses whose Matrix error is the remote server's verdict on the request. Others are not relayed:
+ * a 401 (our request's signature) or 429 (our server's rate) would tell the client something false
+ * about its own session.
+ */
+const RELAYED_STATUSES = new Set([400, 403, 404]);
+
 /** Errors a server answers when it is not in the room (or cannot help): try the next one. */
 const FAILOVER_ERRCODES = new Set(["M_NOT_FOUND", "M_UNKNOWN", "M_UNRECOGNIZED"]);
 
@@ -46,11 +53,11 @@ export async function remoteJson(
   const errcode = typeof body?.errcode === "string" ? body.errcode : undefined;
   const error = typeof body?.error === "string" ? body.error : `answered ${res.status}`;
   const what = `${req.method} ${req.path.split("?")[0]} on ${req.destination}: ${errcode ?? res.status} ${error}`;
-  if (res.status >= 400 && res.status < 500 && errcode !== undefined && !FAILOVER_ERRCODES.has(errcode)) {
+  if (RELAYED_STATUSES.has(res.status) && errcode !== undefined && !FAILOVER_ERRCODES.has(errcode)) {
     const extra: Record<string, unknown> = {};
     if (typeof body?.room_version === "string") extra.room_version = body.room_version;
     // Relayed with its own status so clients see e.g. 403 M_FORBIDDEN as if we had refused.
-    const status = res.status as 400 | 401 | 403 | 404 | 409 | 429;
+    const status = res.status as 400 | 403 | 404;
     throw new RemoteServerError(req.destination, what, false, new MatrixError(status, errcode, error, extra));
   }
   throw new RemoteServerError(req.destination, what, true);

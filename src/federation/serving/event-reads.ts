@@ -7,7 +7,7 @@ import { federationPdu } from "../../rooms/build-event.ts";
 import { getAuthChainIds } from "../../storage/rooms/auth-chain.ts";
 import { getEvent, getEvents, type StoredEvent } from "../../storage/rooms/events.ts";
 import { loadStateGroup } from "../../storage/rooms/state-groups.ts";
-import { maySeeEvent, requireRoomForServer, requireServerInRoom } from "./server-access.ts";
+import { maySeeEvent, requireRoomForServer, requireServerInRoom, visibleToServer } from "./server-access.ts";
 
 /** A stored event as it travels (v3+ without its derived event id). */
 export function wirePdu(version: RoomVersion, ev: StoredEvent): JsonObject {
@@ -128,7 +128,7 @@ async function walkBack(
       if (!first || opts.includeStart) {
         if (opts.stopAt.has(ev.eventId) || ev.pdu.depth < opts.minDepth) continue;
         if (out.length >= opts.limit) break;
-        if (await maySeeEvent(ctx, ev, origin)) out.push(ev);
+        out.push(ev);
       }
       for (const prev of prevEventIds(ev.pdu)) {
         if (seen.has(prev) || opts.stopAt.has(prev)) continue;
@@ -139,7 +139,8 @@ async function walkBack(
     first = false;
     frontier = next;
   }
-  return out;
+  const visible = await visibleToServer(ctx, roomId, out, origin);
+  return out.filter((e) => visible.has(e.eventId));
 }
 
 /** `GET /backfill/{roomId}?v=&limit=`: from the `v` events (included) back through prev_events. */

@@ -8,10 +8,11 @@ import type { RoomVersion } from "../../core/room-versions.ts";
 import { splitStateTupleKey, stateTupleKey, type StateTupleKey } from "../../core/state-key.ts";
 import type { HearthContext } from "../../context.ts";
 import { badJson, forbidden, MatrixError } from "../../errors.ts";
+import { restrictedJoinAuthoriser } from "../../rooms/membership.ts";
 import { acceptRemoteEvent } from "../../rooms/remote-events.ts";
 import { STRIPPED_STATE_KEYS, strippedState } from "../../rooms/stripped-state.ts";
 import { getAuthChainIds } from "../../storage/rooms/auth-chain.ts";
-import { getCurrentStateIds } from "../../storage/rooms/current-state.ts";
+import { getCurrentStateEventId, getCurrentStateIds } from "../../storage/rooms/current-state.ts";
 import { joinedServers } from "../../storage/rooms/directory.ts";
 import { getEvent, getEvents, type StoredEvent } from "../../storage/rooms/events.ts";
 import { getForwardExtremities } from "../../storage/rooms/forward-extremities.ts";
@@ -36,6 +37,45 @@ export const incompatibleVersion = (version: RoomVersion): MatrixError =>
       room_version: version.id,
     },
   );
+
+/**
+ * For a restricted room: a local user who may invite, to vouch for a join by `userId` (who is not
+ * joined or invited yet) because they are in one of the rooms the join rule allows. Undefined when
+ * the room is not restricted or the user needs no voucher; 400 when no one here can vouch.
+ */
+async function joinAuthoriser(
+  ctx: HearthContext,
+  version: RoomVersion,
+  roomId: string,
+  userId: string,
+): Promise<string | undefined> {
+  const stateEvent = async (type: string, stateKey: string): Promise<IdentifiedPdu | undefined> => {
+    const id = await getCurrentStateEventId(ctx.db, roomId, type, stateKey);
+    return id === undefined ? undefined : (await getEvent(ctx.db, id))?.pdu;
+  };
+  const rule = (await stateEvent("m.room.join_rules", ""))?.content.join_rule;
+  const restricted =
+    (rule === "restricted" && version.restrictedJoins) ||
+    (rule === "knock_restricted" && version.knockRestricted);
+  if (!restricted) return undefined;
+  const current = (await stateEvent("m.room.member", userId))?.content.membership;
+  if (current === "join" || current === "invite") return undefined;
+  const createEvent = await stateEvent("m.room.create", "");
+  if (!createEvent) throw new Error(`room ${roomId} has no create event`);
+  const authoriser = await restrictedJoinAuthoriser(
+    ctx,
+    { version, roomId, createEvent, stateEvent, tx: ctx.db },
+    userId,
+  );
+  if (!authoriser) {
+    throw new MatrixError(
+      400,
+      "M_UNABLE_TO_AUTHORISE_JOIN",
+      "The user is not in any room the join rule allows, or no user here may invite them",
+    );
+  }
+  return authoriser;
+}
 
 /**
  * `make_join` / `make_leave` / `make_knock`: an unsigned member event template for `userId` on the
@@ -63,6 +103,10 @@ export async function makeMembershipTemplate(
     extremities.map((e) => e.eventId),
   );
   const content: JsonObject = { membership };
+  if (membership === "join") {
+    const authoriser = await joinAuthoriser(ctx, version, roomId, userId);
+    if (authoriser) content.join_authorised_via_users_server = authoriser;
+  }
   const authKeys = authTypesForEvent(version, {
     type: "m.room.member",
     sender: userId,
@@ -129,6 +173,14 @@ async function acceptMembershipEvent(
     throw badJson("The event's state_key must be its sender");
   }
   if (domainOf(raw.sender) !== origin) throw forbidden("The sender is not on the requesting server");
+  // A restricted join one of our users vouches for needs our signature, which only we can add.
+  if (
+    membership === "join" &&
+    typeof content.join_authorised_via_users_server === "string" &&
+    domainOf(content.join_authorised_via_users_server) === ctx.serverName
+  ) {
+    raw = coSignEvent(raw, version, ctx.serverName, ctx.keys.current);
+  }
   let checked;
   try {
     checked = await checkReceivedPdu(peers.keyring, raw, version, roomId);

@@ -4,12 +4,15 @@ import type { Db } from "../database.ts";
 import type { TxnScope } from "./txn-ids.ts";
 
 /**
- * The room's advisory lock key: 64 bits of SHA-256 of the room id, computed here so that it can be
- * written into the statement as a plain integer (see `beginRoomWrite`). Collisions only make two rooms
- * wait for each other, never break correctness.
+ * The room's advisory lock key: 64 bits of SHA-256 of the schema and the room id, computed here so
+ * that it can be written into the statement as a plain integer (see `beginRoomWrite`). Advisory locks
+ * are database-wide, and homeservers sharing a database in schemas of their own (tests; co-hosted
+ * instances) hold the same federated rooms: with the room id alone, one server's write would wait on
+ * another's, and a server waiting for a remote answer while holding its lock could deadlock the other.
+ * Collisions only make two rooms wait for each other, never break correctness.
  */
-function roomLockKey(roomId: string): bigint {
-  return createHash("sha256").update(roomId).digest().readBigInt64BE(0);
+export function roomLockKey(schema: string, roomId: string): bigint {
+  return createHash("sha256").update(`${schema}\u0000${roomId}`).digest().readBigInt64BE(0);
 }
 
 /**
@@ -18,8 +21,10 @@ function roomLockKey(roomId: string): bigint {
  * the key is an integer literal and never text. Processes sharing the database each serialise their
  * own writers in memory; this lock is what serialises them against each other.
  */
-export async function beginRoomWrite(conn: Db, roomId: string): Promise<void> {
-  await sql.raw(`BEGIN; SELECT pg_advisory_xact_lock(${roomLockKey(roomId).toString()})`).execute(conn);
+export async function beginRoomWrite(conn: Db, schema: string, roomId: string): Promise<void> {
+  await sql
+    .raw(`BEGIN; SELECT pg_advisory_xact_lock(${roomLockKey(schema, roomId).toString()})`)
+    .execute(conn);
 }
 
 export async function commitRoomWrite(conn: Db): Promise<void> {
