@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { IdentifiedPdu } from "../../src/core/pdu.ts";
+import { recordOutbound } from "../../src/federation/sender/outbox-writer.ts";
 import { deliverOnce } from "../../src/federation/sender/transaction-worker.ts";
+import { withRoomWrite } from "../../src/rooms/room-write.ts";
 import { getDestination } from "../../src/storage/federation/destinations.ts";
 import { makeRoom } from "../rooms/helpers.ts";
 import { startTestHomeserver, type TestHomeserver } from "../support/homeserver.ts";
@@ -74,6 +77,32 @@ describe("federation sender: outbox and transactions", () => {
     expect(await outboxCount(hs.ctx, "c.test")).toBe(120);
     await drain("c.test");
     expect(client.deliveredBodies("c.test")).toEqual(bodies);
+  });
+
+  it("fans a remote event out to the other servers, never back to its origin", async () => {
+    const { roomId } = await makeRoom(hs.ctx, alice, { preset: "public_chat" });
+    await joinRemoteUser(hs.ctx, roomId, "@x:x.test");
+    await joinRemoteUser(hs.ctx, roomId, "@y:y.test");
+    const event = {
+      event_id: "$fanned-out",
+      type: "m.room.message",
+      sender: "@x:x.test",
+      content: { body: "from x" },
+    } as unknown as IdentifiedPdu;
+    const destinations = await withRoomWrite(hs.ctx, roomId, async (tx, position) => {
+      const value = await recordOutbound(hs.ctx, tx, {
+        roomId,
+        event,
+        streamOrdering: position,
+        builtOn: [],
+        extremitiesAfter: undefined,
+        membershipChanged: false,
+      });
+      return { value };
+    });
+    expect(destinations).toEqual(["y.test"]);
+    expect(await outboxCount(hs.ctx, "x.test")).toBe(0);
+    expect(await outboxCount(hs.ctx, "y.test")).toBe(1);
   });
 
   it("sends a kick to the kicked user's server, and nothing there afterwards", async () => {

@@ -45,6 +45,8 @@ export async function recordOutbound(
     const server = serverOf(target);
     if (server !== ctx.serverName) destinations.add(server);
   }
+  // A remote event fanned out by us (a join we served) never goes back to its own server.
+  destinations.delete(serverOf(ev.event.sender));
   const out = [...destinations];
   await insertOutboxPdus(tx, out, {
     streamOrdering: ev.streamOrdering,
