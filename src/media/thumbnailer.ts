@@ -1,5 +1,17 @@
-import sharp from "sharp";
+import type { Sharp, SharpOptions } from "sharp";
 import type { ThumbnailMethod } from "../storage/media/thumbnails.ts";
+
+type SharpFn = (input: string | Buffer, options: SharpOptions) => Sharp;
+let sharpModule: Promise<SharpFn> | undefined;
+
+/**
+ * sharp (libvips) is loaded on the first image, not at start: it adds ~27 MiB to a process that may
+ * never see an upload.
+ */
+function loadSharp(): Promise<SharpFn> {
+  sharpModule ??= import("sharp").then((m) => m.default);
+  return sharpModule;
+}
 
 /** What the header of an image says, without decoding its pixels. */
 export interface ImageInfo {
@@ -14,6 +26,7 @@ export interface ImageInfo {
 /** Reads dimensions from the header only; undefined when sharp cannot read the image at all. */
 export async function probeImage(input: string | Buffer): Promise<ImageInfo | undefined> {
   try {
+    const sharp = await loadSharp();
     const m = await sharp(input, { limitInputPixels: false }).metadata();
     if (m.width === undefined || m.height === undefined) return undefined;
     // Orientations 5-8 rotate by 90°, so the displayed width is the stored height.
@@ -56,6 +69,7 @@ export async function renderThumbnail(
   maxPixels: number,
   hasAlpha: boolean,
 ): Promise<RenderedThumbnail> {
+  const sharp = await loadSharp();
   try {
     const image = sharp(input, { limitInputPixels: maxPixels, animated: target.animated })
       .autoOrient()

@@ -1,5 +1,5 @@
 import { rm } from "node:fs/promises";
-import { fileTypeFromBuffer } from "file-type";
+import { sniffType } from "./sniff.ts";
 import type { HearthContext } from "../context.ts";
 import { forbidden, invalidParam, limitExceeded, MatrixError, notFound } from "../errors.ts";
 import type { Requester } from "../http/auth.ts";
@@ -42,7 +42,7 @@ async function analyse(
   declared: string | undefined,
   uploadName: string | null,
 ): Promise<StoredContent> {
-  const sniffed = (await fileTypeFromBuffer(file.head))?.mime;
+  const sniffed = (await sniffType(file.head))?.mime;
   const contentType = decideContentType(declared, sniffed);
   let width: number | null = null;
   let height: number | null = null;

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { DelayedError, Queue, Worker, type Job } from "bullmq";
-import { Redis } from "ioredis";
+import type { DelayedError, Job, Queue, Worker } from "bullmq";
+import type { Redis } from "ioredis";
 import { destinationsWithWork } from "../../storage/federation/destinations.ts";
 import type { SenderDriver } from "./driver.ts";
 import { deliverOnce, type WorkerDeps } from "./transaction-worker.ts";
@@ -34,10 +34,16 @@ const RENEW_LUA = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.ca
  * destination even when BullMQ hands a stalled job to another worker. The outbox stays the truth: a
  * process killed mid-transaction leaves it stored, and whoever starts next sends it again.
  */
+interface Connected {
+  queue: Queue<DeliverJob>;
+  redis: Redis;
+  DelayedError: typeof DelayedError;
+  Worker: typeof Worker;
+}
+
 export class BullMqDriver implements SenderDriver {
-  private readonly queue: Queue<DeliverJob>;
   private worker: Worker<DeliverJob> | undefined;
-  private readonly redis: Redis;
+  private connected: Promise<Connected> | undefined;
   private readonly running = new Map<string, Promise<void>>();
   private readonly lastRetryNow = new Map<string, number>();
   private stopped = false;
@@ -50,15 +56,34 @@ export class BullMqDriver implements SenderDriver {
     private readonly opts: { url: string; prefix: string; concurrency?: number },
   ) {
     this.stopSignal = new Promise((resolve) => (this.signalStop = () => resolve("stopped")));
-    this.redis = new Redis(opts.url, { maxRetriesPerRequest: 3, lazyConnect: false });
-    // Connection trouble is logged by the commands that fail; an unhandled 'error' would crash us.
-    this.redis.on("error", () => undefined);
-    this.queue = new Queue<DeliverJob>(QUEUE_NAME, { connection: { url: opts.url }, prefix: opts.prefix });
-    this.queue.on("error", () => undefined);
+  }
+
+  /**
+   * BullMQ and ioredis are loaded on first use (they add ~27 MiB to a process), so a server without
+   * Redis never loads them: this module is bundled, and only a dynamic import of the packages defers them.
+   */
+  private connect(): Promise<Connected> {
+    this.connected ??= (async () => {
+      const [{ Queue, Worker, DelayedError }, { Redis }] = await Promise.all([
+        import("bullmq"),
+        import("ioredis"),
+      ]);
+      const redis = new Redis(this.opts.url, { maxRetriesPerRequest: 3, lazyConnect: false });
+      // Connection trouble is logged by the commands that fail; an unhandled 'error' would crash us.
+      redis.on("error", () => undefined);
+      const queue = new Queue<DeliverJob>(QUEUE_NAME, {
+        connection: { url: this.opts.url },
+        prefix: this.opts.prefix,
+      });
+      queue.on("error", () => undefined);
+      return { queue, redis, DelayedError, Worker };
+    })();
+    return this.connected;
   }
 
   start(): Promise<void> {
     this.startup ??= (async () => {
+      const { Worker } = await this.connect();
       this.worker = new Worker<DeliverJob>(QUEUE_NAME, (job, token) => this.process(job, token), {
         connection: { url: this.opts.url },
         prefix: this.opts.prefix,
@@ -87,8 +112,9 @@ export class BullMqDriver implements SenderDriver {
     this.lastRetryNow.set(destination, now);
     if (this.lastRetryNow.size > 10_000) this.lastRetryNow.clear();
     void (async () => {
-      const id = await this.queue.getDeduplicationJobId(destination);
-      const job = id === null ? undefined : await this.queue.getJob(id);
+      const { queue } = await this.connect();
+      const id = await queue.getDeduplicationJobId(destination);
+      const job = id === null ? undefined : await queue.getJob(id);
       if (job && (await job.isDelayed())) await job.promote();
     })().catch((err: unknown) => this.deps.log.debug({ err, destination }, "retryNow failed"));
   }
@@ -105,12 +131,16 @@ export class BullMqDriver implements SenderDriver {
     // their jobs complete normally and the next process is not left waiting for a stalled job.
     await Promise.all(this.running.values());
     await this.worker?.close();
-    await this.queue.close();
-    this.redis.disconnect();
+    if (this.connected) {
+      const { queue, redis } = await this.connected;
+      await queue.close();
+      redis.disconnect();
+    }
   }
 
   private async enqueue(destination: string, delayMs: number): Promise<void> {
-    await this.queue.add(
+    const { queue } = await this.connect();
+    await queue.add(
       "deliver",
       { destination, force: delayMs > 0 },
       {
@@ -124,16 +154,17 @@ export class BullMqDriver implements SenderDriver {
 
   private async process(job: Job<DeliverJob>, token: string | undefined): Promise<void> {
     const { destination } = job.data;
+    const { redis, DelayedError } = await this.connect();
     const lockKey = destinationLockKey(this.opts.prefix, destination);
     const lockValue = randomBytes(12).toString("hex");
-    const got = await this.redis.set(lockKey, lockValue, "PX", LOCK_TTL_MS, "NX");
+    const got = await redis.set(lockKey, lockValue, "PX", LOCK_TTL_MS, "NX");
     if (got !== "OK") {
       // Someone else is sending there right now; look again once their lock would have expired.
       await job.moveToDelayed(Date.now() + LOCK_TTL_MS, token);
       throw new DelayedError();
     }
     const renew = setInterval(() => {
-      this.redis.eval(RENEW_LUA, 1, lockKey, lockValue, String(LOCK_TTL_MS)).catch(() => undefined);
+      redis.eval(RENEW_LUA, 1, lockKey, lockValue, String(LOCK_TTL_MS)).catch(() => undefined);
     }, LOCK_TTL_MS / 3);
     const run = this.run(job, token, destination);
     this.running.set(
@@ -155,12 +186,13 @@ export class BullMqDriver implements SenderDriver {
     } finally {
       clearInterval(renew);
       this.running.delete(destination);
-      await this.redis.eval(RELEASE_LUA, 1, lockKey, lockValue).catch(() => undefined);
+      await redis.eval(RELEASE_LUA, 1, lockKey, lockValue).catch(() => undefined);
     }
   }
 
   /** Sends until idle; a backoff turns the job into a delayed one due when the backoff ends. */
   private async run(job: Job<DeliverJob>, token: string | undefined, destination: string): Promise<void> {
+    const { DelayedError } = await this.connect();
     for (let force = job.data.force === true; !this.stopped; force = false) {
       const step = deliverOnce(this.deps, destination, force);
       step.catch(() => undefined);

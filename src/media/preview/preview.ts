@@ -1,5 +1,5 @@
-import { fileTypeFromBuffer } from "file-type";
 import type { HearthContext } from "../../context.ts";
+import { sniffType } from "../sniff.ts";
 import type { JsonObject } from "../../core/json.ts";
 import { invalidParam, MatrixError, unrecognized } from "../../errors.ts";
 import { essence } from "../content-headers.ts";
@@ -35,7 +35,7 @@ async function storeImage(
   truncated: boolean,
 ): Promise<JsonObject | undefined> {
   if (truncated || bytes.length === 0) return undefined;
-  const sniffed = (await fileTypeFromBuffer(bytes))?.mime;
+  const sniffed = (await sniffType(bytes))?.mime;
   if (sniffed === undefined || !sniffed.startsWith("image/")) return undefined;
   const key = { serverName: ctx.serverName, mediaId: newMediaId() };
   const stored = await storeBuffer(ctx, key, null, bytes, sniffed, null);
