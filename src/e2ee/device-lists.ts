@@ -6,7 +6,7 @@ import {
   usersWithMembershipChanges,
 } from "../storage/e2ee/device-lists.ts";
 import { joinedRoomIds, newlySharedUsers, usersSharingRooms } from "../storage/sync/shared-rooms.ts";
-import { membershipChanges } from "../storage/sync/sync-rooms.ts";
+import { membershipChanges, type MembershipChange } from "../storage/sync/sync-rooms.ts";
 import type { SyncToken } from "../sync/tokens.ts";
 
 type DeviceListContext = Pick<HearthContext, "db" | "sync">;
@@ -29,6 +29,14 @@ export async function recordDeviceListChange(
   );
 }
 
+/** What /sync already read about the user's own rooms in the same window, so it is not read twice. */
+export interface KnownMemberships {
+  /** Rooms the user is joined to at the window's end. */
+  joined: readonly string[];
+  /** The user's own membership changes in the window, oldest first. */
+  changes: readonly MembershipChange[];
+}
+
 export interface DeviceListDelta {
   changed: string[];
   left: string[];
@@ -45,26 +53,45 @@ export async function deviceListDelta(
   userId: string,
   from: SyncToken,
   to: SyncToken,
+  known?: KnownMemberships,
 ): Promise<DeviceListDelta> {
+  const none: DeviceListDelta = { changed: [], left: [] };
   const eventsMoved = to.events > from.events;
-  if (!eventsMoved && to.device_lists <= from.device_lists) return { changed: [], left: [] };
+  const listsMoved = to.device_lists > from.device_lists;
+  if (!eventsMoved && !listsMoved) return none;
+  // Most syncs follow a message: the events stream moved but nobody's membership did. One query says
+  // so, and then only the device_lists stream can have news.
+  let joined: readonly string[] = [];
+  let roomsLeft: string[] = [];
+  let newlyJoined: string[] = [];
+  let departed: string[] = [];
+  if (eventsMoved) {
+    const [joinedNow, mine] = known
+      ? [known.joined, known.changes]
+      : await Promise.all([
+          joinedRoomIds(ctx.db, userId),
+          membershipChanges(ctx.db, userId, from.events, to.events),
+        ]);
+    joined = joinedNow;
+    const lastMembership = new Map(mine.map((c) => [c.roomId, c.membership]));
+    newlyJoined = joined.filter((r) => lastMembership.get(r) === "join");
+    roomsLeft = [...lastMembership].filter(([, m]) => m !== "join").map(([r]) => r);
+    departed = await usersWithMembershipChanges(ctx.db, [...joined, ...roomsLeft], from.events, to.events);
+  }
+  const membersMoved = newlyJoined.length > 0 || roomsLeft.length > 0 || departed.length > 0;
+  if (!listsMoved && !membersMoved) return none;
+
   const sharing = new Set(await usersSharingRooms(ctx.db, userId));
   sharing.add(userId);
   const changed = new Set(
-    await usersWithDeviceListChanges(ctx.db, [...sharing], from.device_lists, to.device_lists),
+    listsMoved
+      ? await usersWithDeviceListChanges(ctx.db, [...sharing], from.device_lists, to.device_lists)
+      : [],
   );
   const left = new Set<string>();
-  if (eventsMoved) {
-    const [joined, mine] = await Promise.all([
-      joinedRoomIds(ctx.db, userId),
-      membershipChanges(ctx.db, userId, from.events, to.events),
-    ]);
-    const lastMembership = new Map(mine.map((c) => [c.roomId, c.membership]));
-    const newlyJoined = joined.filter((r) => lastMembership.get(r) === "join");
-    const roomsLeft = [...lastMembership].filter(([, m]) => m !== "join").map(([r]) => r);
-    const [fresh, departed, leftBehind] = await Promise.all([
+  if (membersMoved) {
+    const [fresh, leftBehind] = await Promise.all([
       newlySharedUsers(ctx.db, joined, newlyJoined, from.events, to.events),
-      usersWithMembershipChanges(ctx.db, [...joined, ...roomsLeft], from.events, to.events),
       roomMembersAnyState(ctx.db, roomsLeft),
     ]);
     for (const u of fresh) if (sharing.has(u) && u !== userId) changed.add(u);

@@ -203,9 +203,12 @@ export async function computeSync(
     filter.accountData,
   );
 
+  const joinedRoomIds = [...now.values()].filter((m) => m.membership === "join").map((m) => m.roomId);
   const [toDevice, deviceLists, keyCounts] = await Promise.all([
     toDeviceSection(ctx, req, upTo),
-    since ? deviceListDelta(ctx, req.userId, since, upTo) : { changed: [], left: [] },
+    since
+      ? deviceListDelta(ctx, req.userId, since, upTo, { joined: joinedRoomIds, changes })
+      : { changed: [], left: [] },
     deviceKeyCounts(ctx, req.userId, req.deviceId),
   ]);
 
@@ -230,7 +233,6 @@ export async function computeSync(
     toDevice.events.length === 0 &&
     deviceLists.changed.length === 0 &&
     deviceLists.left.length === 0;
-  const joinedRoomIds = [...now.values()].filter((m) => m.membership === "join").map((m) => m.roomId);
   return { body, empty, joinedRoomIds };
 }
 

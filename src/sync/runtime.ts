@@ -18,6 +18,8 @@ export interface SyncRuntime {
    * nothing needs no query. Another process changing it is noticed once the activity interval lapses.
    */
   readonly presenceSeen: Map<string, { state: string; activeTs: number }>;
+  /** `user|device` → to_device position up to which this process deleted acknowledged messages. */
+  readonly toDeviceAcked: Map<string, number>;
 }
 
 export function createSyncRuntime(streams: Streams, notifier: Notifier): SyncRuntime {
@@ -30,5 +32,6 @@ export function createSyncRuntime(streams: Streams, notifier: Notifier): SyncRun
     typing: new TypingTracker(notifier),
     lazyMembers: new LazyMemberCache(),
     presenceSeen: new Map(),
+    toDeviceAcked: new Map(),
   };
 }

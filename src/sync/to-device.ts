@@ -19,13 +19,23 @@ export interface ToDeviceSection {
  * it: at-least-once, in order).
  */
 export async function toDeviceSection(
-  ctx: Pick<HearthContext, "db">,
+  ctx: Pick<HearthContext, "db" | "sync">,
   req: SyncRequest,
   upTo: SyncToken,
 ): Promise<ToDeviceSection> {
   const after = req.since?.to_device ?? 0;
-  if (req.since) await deleteDelivered(ctx.db, req.userId, req.deviceId, after);
-  const messages = await readInbox(ctx.db, req.userId, req.deviceId, after, upTo.to_device, TO_DEVICE_LIMIT);
+  // Most syncs neither acknowledge anything new nor have messages waiting: no query for either. What
+  // this process already deleted is remembered per device; another process simply deletes again.
+  const device = `${req.userId}|${req.deviceId}`;
+  const acked = ctx.sync.toDeviceAcked;
+  if (req.since && (acked.get(device) ?? -1) < after) {
+    await deleteDelivered(ctx.db, req.userId, req.deviceId, after);
+    acked.set(device, after);
+  }
+  const messages =
+    upTo.to_device > after
+      ? await readInbox(ctx.db, req.userId, req.deviceId, after, upTo.to_device, TO_DEVICE_LIMIT)
+      : [];
   const last = messages.at(-1);
   return {
     events: messages.map((m) => ({
