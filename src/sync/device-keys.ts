@@ -1,5 +1,5 @@
 import type { HearthContext } from "../context.ts";
-import { countOneTimeKeys, unusedFallbackKeyTypes } from "../storage/e2ee/one-time-keys.ts";
+import { deviceKeyState } from "../storage/e2ee/one-time-keys.ts";
 
 /**
  * `device_one_time_keys_count` and `device_unused_fallback_key_types` for the syncing device, on every
@@ -14,12 +14,9 @@ export async function deviceKeyCounts(
   device_one_time_keys_count: Record<string, number>;
   device_unused_fallback_key_types: string[];
 }> {
-  const [counts, fallback] = await Promise.all([
-    countOneTimeKeys(ctx.db, userId, deviceId),
-    unusedFallbackKeyTypes(ctx.db, userId, deviceId),
-  ]);
+  const { counts, unusedFallback } = await deviceKeyState(ctx.db, userId, deviceId);
   return {
     device_one_time_keys_count: { signed_curve25519: 0, ...counts },
-    device_unused_fallback_key_types: fallback,
+    device_unused_fallback_key_types: unusedFallback,
   };
 }

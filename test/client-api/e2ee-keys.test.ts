@@ -175,6 +175,9 @@ describe("keys/claim", () => {
       one_time_keys: Object.fromEntries(otks.slice(2)),
       fallback_keys: { "signed_curve25519:FB": oneTimeKey(bob.userId, "BDEV", key, true) },
     });
+    const before = await call(hs, bob, "GET", "/sync");
+    expect(before.body.device_one_time_keys_count).toEqual({ signed_curve25519: 3 });
+    expect(before.body.device_unused_fallback_key_types).toEqual(["signed_curve25519"]);
     const alice = await user("alice");
     const claimed: string[] = [];
     for (let i = 0; i < 5; i++) {

@@ -152,6 +152,31 @@ export async function unusedFallbackKeyTypes(db: Db, userId: string, deviceId: s
   return rows.map((r) => r.algorithm);
 }
 
+/**
+ * countOneTimeKeys and unusedFallbackKeyTypes in one round trip, for /sync, which reports both on
+ * every response.
+ */
+export async function deviceKeyState(
+  db: Db,
+  userId: string,
+  deviceId: string,
+): Promise<{ counts: Record<string, number>; unusedFallback: string[] }> {
+  const { rows } = await sql<{ algorithm: string; n: number; fallback: boolean }>`
+    SELECT algorithm, count(*)::int AS n, false AS fallback FROM e2e_one_time_keys
+    WHERE user_id = ${userId} AND device_id = ${deviceId} GROUP BY algorithm
+    UNION ALL
+    SELECT algorithm, 0, true FROM e2e_fallback_keys
+    WHERE user_id = ${userId} AND device_id = ${deviceId} AND NOT used
+  `.execute(db);
+  const counts: Record<string, number> = {};
+  const unusedFallback: string[] = [];
+  for (const r of rows) {
+    if (r.fallback) unusedFallback.push(r.algorithm);
+    else counts[r.algorithm] = r.n;
+  }
+  return { counts, unusedFallback: unusedFallback.sort() };
+}
+
 /** Which of the devices exist (claims for unknown devices are simply not answered). */
 export async function devicesOf(db: Db, userIds: readonly string[]): Promise<Map<string, Set<string>>> {
   const out = new Map<string, Set<string>>();
