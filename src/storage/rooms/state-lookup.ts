@@ -1,6 +1,5 @@
-import { sql } from "kysely";
+import { sql, type Selectable } from "kysely";
 import { stateTupleKey, type StateTupleKey } from "../../core/state-key.ts";
-import type { Selectable } from "kysely";
 import type { Db } from "../database.ts";
 import type { EventsTable } from "../schema.ts";
 import { storedEventFromRow, type StoredEvent } from "./events.ts";
@@ -11,8 +10,37 @@ export interface StateKeyQuery {
 }
 
 /**
- * A few (type, state key) entries of many state groups in one query: each group's delta chain is walked
- * down to its snapshot and the nearest entry wins (a NULL event id there means "removed"). History
+ * The nearest entry for each wanted (type, state key) in each root group's delta chain, walked down to
+ * its snapshot (a NULL event id there means "removed"), as the CTEs `chain`, `wanted` and `nearest`.
+ */
+function nearestEntries(roots: readonly number[], keys: readonly StateKeyQuery[]) {
+  return sql`
+    RECURSIVE chain(root, id, prev_group, n) AS (
+      SELECT id, id, prev_group, 0 FROM state_groups WHERE id = ANY(${roots.map(String)}::bigint[])
+      UNION ALL
+      SELECT c.root, g.id, g.prev_group, c.n + 1
+      FROM state_groups g JOIN chain c ON g.id = c.prev_group
+    ),
+    wanted(type, state_key) AS (
+      SELECT * FROM unnest(${keys.map((k) => k.type)}::text[], ${keys.map((k) => k.stateKey)}::text[])
+    ),
+    nearest AS (
+      SELECT DISTINCT ON (c.root, e.type, e.state_key) c.root, e.type, e.state_key, e.event_id
+      FROM chain c
+      JOIN state_group_entries e ON e.state_group = c.id
+      JOIN wanted w ON w.type = e.type AND w.state_key = e.state_key
+      ORDER BY c.root, e.type, e.state_key, c.n
+    )
+  `;
+}
+
+/** One empty map per distinct group, for the lookups below to fill. */
+function perGroup<T>(groupIds: readonly number[]): Map<number, Map<StateTupleKey, T>> {
+  return new Map([...new Set(groupIds)].map((id) => [id, new Map<StateTupleKey, T>()]));
+}
+
+/**
+ * A few (type, state key) entries of many state groups in one query (see nearestEntries). History
  * visibility needs two entries per event, so loading every group in full (a whole member list each)
  * would be wasted work.
  */
@@ -21,27 +49,11 @@ export async function lookupStateEntries(
   groupIds: readonly number[],
   keys: readonly StateKeyQuery[],
 ): Promise<Map<number, Map<StateTupleKey, string>>> {
-  const out = new Map<number, Map<StateTupleKey, string>>();
-  const roots = [...new Set(groupIds)];
-  for (const id of roots) out.set(id, new Map());
-  if (roots.length === 0 || keys.length === 0) return out;
-  const types = keys.map((k) => k.type);
-  const stateKeys = keys.map((k) => k.stateKey);
+  const out = perGroup<string>(groupIds);
+  if (out.size === 0 || keys.length === 0) return out;
   const rows = await sql<{ root: string; type: string; state_key: string; event_id: string | null }>`
-    WITH RECURSIVE chain(root, id, prev_group, n) AS (
-      SELECT id, id, prev_group, 0 FROM state_groups WHERE id = ANY(${roots.map(String)}::bigint[])
-      UNION ALL
-      SELECT c.root, g.id, g.prev_group, c.n + 1
-      FROM state_groups g JOIN chain c ON g.id = c.prev_group
-    ),
-    wanted(type, state_key) AS (
-      SELECT * FROM unnest(${types}::text[], ${stateKeys}::text[])
-    )
-    SELECT DISTINCT ON (c.root, e.type, e.state_key) c.root, e.type, e.state_key, e.event_id
-    FROM chain c
-    JOIN state_group_entries e ON e.state_group = c.id
-    JOIN wanted w ON w.type = e.type AND w.state_key = e.state_key
-    ORDER BY c.root, e.type, e.state_key, c.n
+    WITH ${nearestEntries([...out.keys()], keys)}
+    SELECT root, type, state_key, event_id FROM nearest
   `.execute(db);
   for (const row of rows.rows) {
     if (row.event_id === null) continue;
@@ -82,27 +94,10 @@ export async function lookupStateEvents(
   groupIds: readonly number[],
   keys: readonly StateKeyQuery[],
 ): Promise<Map<number, Map<StateTupleKey, StoredEvent>>> {
-  const out = new Map<number, Map<StateTupleKey, StoredEvent>>();
-  const roots = [...new Set(groupIds)];
-  for (const id of roots) out.set(id, new Map());
-  if (roots.length === 0 || keys.length === 0) return out;
+  const out = perGroup<StoredEvent>(groupIds);
+  if (out.size === 0 || keys.length === 0) return out;
   const rows = await sql<Selectable<EventsTable> & { root: string; entry_type: string; entry_key: string }>`
-    WITH RECURSIVE chain(root, id, prev_group, n) AS (
-      SELECT id, id, prev_group, 0 FROM state_groups WHERE id = ANY(${roots.map(String)}::bigint[])
-      UNION ALL
-      SELECT c.root, g.id, g.prev_group, c.n + 1
-      FROM state_groups g JOIN chain c ON g.id = c.prev_group
-    ),
-    wanted(type, state_key) AS (
-      SELECT * FROM unnest(${keys.map((k) => k.type)}::text[], ${keys.map((k) => k.stateKey)}::text[])
-    ),
-    nearest AS (
-      SELECT DISTINCT ON (c.root, e.type, e.state_key) c.root, e.type, e.state_key, e.event_id
-      FROM chain c
-      JOIN state_group_entries e ON e.state_group = c.id
-      JOIN wanted w ON w.type = e.type AND w.state_key = e.state_key
-      ORDER BY c.root, e.type, e.state_key, c.n
-    )
+    WITH ${nearestEntries([...out.keys()], keys)}
     SELECT n.root, n.type AS entry_type, n.state_key AS entry_key, ev.*
     FROM nearest n JOIN events ev ON ev.event_id = n.event_id
   `.execute(db);
