@@ -179,17 +179,23 @@ export async function deleteKeys(
   roomId?: string,
   sessionId?: string,
 ): Promise<JsonObject> {
-  if (version === undefined)
-    throw new MatrixError(400, "M_MISSING_PARAM", "Missing 'version' query parameter");
-  const number = parseBackupVersion(version);
-  const row = number === undefined ? undefined : await getBackupVersion(ctx.db, userId, number);
-  if (!row) throw unknownVersion();
+  const row = await namedBackupVersion(ctx, userId, version);
   await ctx.db.transaction().execute(async (trx) => {
     if ((await deleteBackedUpKeys(trx, userId, row.version, roomId, sessionId)) > 0) {
       await bumpBackupEtag(trx, userId, row.version);
     }
   });
   return etagAndCount(ctx, userId, version);
+}
+
+/** The live backup version a `?version=` names: 400 without one, 404 for an unknown one. */
+async function namedBackupVersion(ctx: BackupContext, userId: string, version: string | undefined) {
+  if (version === undefined)
+    throw new MatrixError(400, "M_MISSING_PARAM", "Missing 'version' query parameter");
+  const number = parseBackupVersion(version);
+  const row = number === undefined ? undefined : await getBackupVersion(ctx.db, userId, number);
+  if (!row) throw unknownVersion();
+  return row;
 }
 
 async function etagAndCount(
@@ -222,11 +228,7 @@ export async function getKeys(
   roomId?: string,
   sessionId?: string,
 ): Promise<JsonObject> {
-  if (version === undefined)
-    throw new MatrixError(400, "M_MISSING_PARAM", "Missing 'version' query parameter");
-  const number = parseBackupVersion(version);
-  const row = number === undefined ? undefined : await getBackupVersion(ctx.db, userId, number);
-  if (!row) throw unknownVersion();
+  const row = await namedBackupVersion(ctx, userId, version);
   const keys = await readBackedUpKeys(ctx.db, userId, row.version, roomId, sessionId);
   if (sessionId !== undefined) {
     const [only] = keys;
