@@ -37,14 +37,6 @@ export class MigrationError extends Error {
   }
 }
 
-function vanishedOtherSchema(error: unknown, schema: string): boolean {
-  return (
-    error instanceof Error &&
-    (error as { code?: string }).code === "3F000" &&
-    !error.message.includes(`"${schema}"`)
-  );
-}
-
 /** Creates the schema if needed and applies every pending migration in order. Returns what ran. */
 export async function migrateToLatest(db: Db, schema: string, dir?: string): Promise<string[]> {
   await sql`CREATE SCHEMA IF NOT EXISTS ${sql.id(schema)}`.execute(db);
@@ -56,13 +48,9 @@ export async function migrateToLatest(db: Db, schema: string, dir?: string): Pro
     // has run; areas' migrations touch disjoint tables, so applying the late one then is safe.
     allowUnorderedMigrations: true,
   });
-  let outcome: MigrationResultSet = await migrator.migrateToLatest();
-  // Kysely looks for its own tables by introspecting every schema by name; a schema another
-  // instance drops meanwhile (test files share a database) fails that lookup. Nothing ran, so retry.
-  for (let retry = 0; retry < 3 && vanishedOtherSchema(outcome.error, schema); retry++) {
-    outcome = await migrator.migrateToLatest();
-  }
-  const { error, results } = outcome;
+  // Its introspection sees this schema only (schema-introspector.ts), so other instances' drops
+  // cannot fail it.
+  const { error, results }: MigrationResultSet = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === "Error")?.migrationName;
     const reason = error instanceof Error ? error.message : String(error);
