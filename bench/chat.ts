@@ -1,6 +1,6 @@
 import { setMaxListeners } from "node:events";
 import type { BenchResult } from "./result.ts";
-import { BenchClient, newAgent, type TimelineEvent } from "./support/client.ts";
+import { BenchClient, newAgent } from "./support/client.ts";
 import { startBenchServer } from "./support/server.ts";
 import { envInt, summarize } from "./support/stats.ts";
 
@@ -51,34 +51,17 @@ export async function benchChat(): Promise<BenchResult[]> {
     // Every client has its starting point before the first message, so none arrives in an initial sync.
     const starts = await Promise.all(clients.map(async (c) => (await c.sync()).next_batch));
     const syncLoops = clients.map(async (c, i) => {
-      let since = starts[i]!;
-      while (!stopSync.signal.aborted) {
-        try {
-          const res = await c.sync(since, 5_000, stopSync.signal);
-          const seen = (events: readonly TimelineEvent[]): void => {
-            const now = performance.now();
-            for (const ev of events) {
-              const tag = ev.type === "m.room.message" ? ev.content.body : undefined;
-              const t0 = tag ? sentAt.get(tag) : undefined;
-              if (t0 !== undefined) {
-                deliveries.push(now - t0);
-                delivered += 1;
-              }
-            }
-          };
-          for (const [roomId, room] of Object.entries(res.rooms?.join ?? {})) {
-            seen(room.timeline?.events ?? []);
-            // A limited timeline skipped events: fetch them as a client would (they count when seen).
-            if (room.timeline?.limited && room.timeline.prev_batch) {
-              seen(await c.fillGap(roomId, room.timeline.prev_batch, since));
-            }
+      errors += await c.follow(starts[i]!, stopSync.signal, (events) => {
+        const now = performance.now();
+        for (const ev of events) {
+          const tag = ev.type === "m.room.message" ? ev.content.body : undefined;
+          const t0 = tag ? sentAt.get(tag) : undefined;
+          if (t0 !== undefined) {
+            deliveries.push(now - t0);
+            delivered += 1;
           }
-          since = res.next_batch;
-        } catch (err) {
-          if (!stopSync.signal.aborted) errors += 1;
-          void err;
         }
-      }
+      });
     });
 
     const sendLatency: number[] = [];

@@ -5,7 +5,7 @@ import path from "node:path";
 import { setMaxListeners } from "node:events";
 import { writeSelfSignedCertificate } from "../test/support/tls.ts";
 import type { BenchResult } from "./result.ts";
-import { BenchClient, newAgent, type TimelineEvent } from "./support/client.ts";
+import { BenchClient, newAgent } from "./support/client.ts";
 import { startBenchServer, type BenchServer } from "./support/server.ts";
 import { envInt, summarize } from "./support/stats.ts";
 
@@ -99,30 +99,15 @@ export async function benchFederation(): Promise<BenchResult[]> {
     const stop = new AbortController();
     setMaxListeners(roomCount + 16, stop.signal);
     const starts = await Promise.all(bUsers.map(async (c) => (await c.sync()).next_batch));
-    const loops = bUsers.map(async (c, i) => {
-      let since = starts[i]!;
-      const seen = (events: readonly TimelineEvent[]): void => {
+    const loops = bUsers.map((c, i) =>
+      c.follow(starts[i]!, stop.signal, (events) => {
         const now = performance.now();
         for (const ev of events) {
           const t0 = ev.content.body === undefined ? undefined : sentAt.get(ev.content.body);
           if (t0 !== undefined) latencies.push(now - t0);
         }
-      };
-      while (!stop.signal.aborted) {
-        try {
-          const res = await c.sync(since, 5_000, stop.signal);
-          for (const [roomId, room] of Object.entries(res.rooms?.join ?? {})) {
-            seen(room.timeline?.events ?? []);
-            if (room.timeline?.limited && room.timeline.prev_batch) {
-              seen(await c.fillGap(roomId, room.timeline.prev_batch, since));
-            }
-          }
-          since = res.next_batch;
-        } catch {
-          // aborted at the end
-        }
-      }
-    });
+      }),
+    );
     let sent = 0;
     const deadline = performance.now() + seconds * 1000;
     await Promise.all(

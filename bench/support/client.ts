@@ -83,6 +83,34 @@ export class BenchClient {
   }
 
   /**
+   * Long-polls /sync from `since` until `signal` aborts, handing `onEvents` every timeline event it
+   * sees, also those a limited timeline skipped (fetched as a client would, see fillGap). Returns how
+   * many syncs failed before the abort.
+   */
+  async follow(
+    since: string,
+    signal: AbortSignal,
+    onEvents: (events: readonly TimelineEvent[]) => void,
+  ): Promise<number> {
+    let errors = 0;
+    while (!signal.aborted) {
+      try {
+        const res = await this.sync(since, 5_000, signal);
+        for (const [roomId, room] of Object.entries(res.rooms?.join ?? {})) {
+          onEvents(room.timeline?.events ?? []);
+          if (room.timeline?.limited && room.timeline.prev_batch) {
+            onEvents(await this.fillGap(roomId, room.timeline.prev_batch, since));
+          }
+        }
+        since = res.next_batch;
+      } catch {
+        if (!signal.aborted) errors += 1;
+      }
+    }
+    return errors;
+  }
+
+  /**
    * What a client does with a limited timeline: pages back from its prev_batch to where the previous
    * sync ended (`to`), so the events the sync skipped are seen too.
    */
