@@ -1,11 +1,13 @@
 import { randomBytes } from "node:crypto";
 import type { HearthContext } from "../context.ts";
 import { anyUserExists } from "../storage/accounts/users.ts";
+import type { Db } from "../storage/database.ts";
 import {
+  deleteRegistrationToken,
   insertRegistrationToken,
   isStoredRegistrationTokenValid,
 } from "../storage/accounts/registration-tokens.ts";
-import { getInstanceMeta, setInstanceMeta } from "../storage/instance-meta.ts";
+import { deleteInstanceMeta, getInstanceMeta, setInstanceMeta } from "../storage/instance-meta.ts";
 
 const META_KEY = "first_account_registration_token";
 
@@ -27,4 +29,16 @@ export async function ensureFirstAccountToken(ctx: HearthContext): Promise<strin
   await insertRegistrationToken(ctx.db, { token, usesAllowed: 1, expiryTs: null, createdTs: now });
   await setInstanceMeta(ctx.db, META_KEY, token);
   return token;
+}
+
+/**
+ * Called in the transaction that creates any account: the first-account token exists only to get the
+ * first account made, so once one exists by whatever path (admin API, CLI, shared secret, another
+ * token) the printed token must stop working rather than let a second stranger register.
+ */
+export async function retireFirstAccountToken(db: Db): Promise<void> {
+  const token = await getInstanceMeta(db, META_KEY);
+  if (typeof token !== "string") return;
+  await deleteRegistrationToken(db, token);
+  await deleteInstanceMeta(db, META_KEY);
 }

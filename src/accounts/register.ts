@@ -3,6 +3,7 @@ import { MatrixError } from "../errors.ts";
 import { findUser, insertUser } from "../storage/accounts/users.ts";
 import { setProfileField } from "../storage/profiles/profiles.ts";
 import { hashPassword } from "./passwords.ts";
+import { retireFirstAccountToken } from "./first-account-token.ts";
 import { consumeRegistrationToken } from "./registration-tokens.ts";
 import { createSessionIn, type Session, type SessionOptions } from "./session.ts";
 import { generateLocalpart, userIdOf } from "./user-ids.ts";
@@ -59,6 +60,7 @@ export async function registerAccount(
     if (req.registrationToken !== null && !(await consumeRegistrationToken(tx, ctx, req.registrationToken))) {
       throw new MatrixError(401, "M_UNAUTHORIZED", "The registration token is no longer valid");
     }
+    await retireFirstAccountToken(tx);
     if (req.login === null) return { userId };
     return { userId, session: await createSessionIn(tx, ctx, userId, req.login) };
   });

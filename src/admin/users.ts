@@ -1,4 +1,5 @@
 import { deactivateAccount } from "../accounts/deactivate.ts";
+import { retireFirstAccountToken } from "../accounts/first-account-token.ts";
 import { removeAllDevices, removeDevices } from "../accounts/devices.ts";
 import { changePassword } from "../accounts/password.ts";
 import { hashPassword } from "../accounts/passwords.ts";
@@ -169,6 +170,7 @@ export async function createOrModifyUser(
     ) {
       throw new MatrixError(400, "M_USER_IN_USE", "User ID already taken");
     }
+    await retireFirstAccountToken(ctx.db);
     // As Synapse does, a new account's display name defaults to its localpart.
     await setProfileField(ctx.db, userId, "displayname", changes.displayname || localpart, ctx.clock());
     if (changes.avatarUrl) await setProfileFields(ctx, userId, { avatar_url: changes.avatarUrl });

@@ -22,3 +22,7 @@ export async function setInstanceMeta(db: Db, key: string, value: unknown): Prom
     .onConflict((oc) => oc.column("key").doUpdateSet({ value: JSON.stringify(value) }))
     .execute();
 }
+
+export async function deleteInstanceMeta(db: Db, key: string): Promise<void> {
+  await db.deleteFrom("instance_meta").where("key", "=", key).execute();
+}

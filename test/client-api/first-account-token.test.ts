@@ -1,4 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
+import { createHmac } from "node:crypto";
+import { createOrModifyUser } from "../../src/admin/users.ts";
 import { createHomeserver } from "../../src/homeserver.ts";
 import { dropSchema } from "../support/database.ts";
 import { testConfig } from "../support/homeserver.ts";
@@ -17,6 +19,16 @@ async function register(
     body: JSON.stringify(body),
   });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+async function tokenValidity(
+  app: { request: (p: string) => Response | Promise<Response> },
+  token: string | undefined,
+): Promise<unknown> {
+  const res = await app.request(
+    `/_matrix/client/v1/register/m.login.registration_token/validity?token=${token}`,
+  );
+  return res.json();
 }
 
 describe("first-account registration token", () => {
@@ -73,6 +85,58 @@ describe("first-account registration token", () => {
       schemas.push(config.database.schema);
       const hs = await createHomeserver(config);
       expect(hs.startup.firstAccountToken).toBeUndefined();
+      await hs.stop();
+    }
+  });
+
+  it("stops working once the first account is made by shared-secret registration", async () => {
+    const secret = "first-account test secret";
+    const config = await testConfig({ registration: { shared_secret: secret } });
+    schemas.push(config.database.schema);
+    const hs = await createHomeserver(config);
+    try {
+      const token = hs.startup.firstAccountToken;
+      expect(typeof token).toBe("string");
+      const app = hs.app();
+      expect(await tokenValidity(app, token)).toEqual({ valid: true });
+      const nonceRes = await app.request("/_synapse/admin/v1/register");
+      const nonce = ((await nonceRes.json()) as { nonce: string }).nonce;
+      // Synapse's documented MAC: HMAC-SHA1 over nonce, user, password and admin flag, NUL-separated.
+      const mac = createHmac("sha1", secret).update(`${nonce}\0root\0pw\0admin`).digest("hex");
+      const made = await app.request("/_synapse/admin/v1/register", {
+        method: "POST",
+        body: JSON.stringify({ nonce, username: "root", password: "pw", admin: true, mac }),
+      });
+      expect(made.status).toBe(200);
+
+      // The printed token was never used, but an account exists now: registration is closed.
+      const start = await register(app, { username: "stranger", password: "x" });
+      expect(start.status).toBe(403);
+      expect(start.json.errcode).toBe("M_FORBIDDEN");
+    } finally {
+      await hs.stop();
+    }
+  });
+
+  it("stops working once the admin API or CLI creates an account", async () => {
+    const config = await testConfig();
+    schemas.push(config.database.schema);
+    const hs = await createHomeserver(config);
+    try {
+      const token = hs.startup.firstAccountToken;
+      expect(typeof token).toBe("string");
+      const app = hs.app();
+      expect(await tokenValidity(app, token)).toEqual({ valid: true });
+      // What `hearth admin user add` and PUT /_synapse/admin/v2/users/{id} both call.
+      await createOrModifyUser(hs.ctx, "cli", "@boss:hearth.test", {
+        password: "pw",
+        admin: true,
+        logoutDevices: false,
+      });
+      const after = await register(app, { username: "stranger", password: "x" });
+      expect(after.status).toBe(403);
+      expect(after.json.errcode).toBe("M_FORBIDDEN");
+    } finally {
       await hs.stop();
     }
   });
