@@ -23,7 +23,7 @@ interface ParsedKey {
  * keys resets the trust others placed in the user.
  */
 export async function uploadSigningKeys(
-  ctx: Pick<HearthContext, "db" | "sync">,
+  ctx: Pick<HearthContext, "db" | "sync" | "serverName" | "federation" | "log">,
   userId: string,
   body: JsonObject,
   authorise: () => Promise<unknown>,

@@ -1,6 +1,7 @@
 import type { HearthContext } from "../context.ts";
 import {
   insertDeviceListChanges,
+  lastDeviceListChange,
   roomMembersAnyState,
   usersWithDeviceListChanges,
   usersWithMembershipChanges,
@@ -8,13 +9,16 @@ import {
 import { joinedRoomIds, newlySharedUsers, usersSharingRooms } from "../storage/sync/shared-rooms.ts";
 import { membershipChanges, type MembershipChange } from "../storage/sync/sync-rooms.ts";
 import type { SyncToken } from "../sync/tokens.ts";
+import { federateDeviceListChange, type DeviceListFederationContext } from "./device-list-federation.ts";
+import { serverOfUserId } from "./input.ts";
 
-type DeviceListContext = Pick<HearthContext, "db" | "sync">;
+type DeviceListContext = Pick<HearthContext, "db" | "sync"> & DeviceListFederationContext;
 
 /**
  * Puts a change of `userId`'s devices (null: cross-signing keys) on the device_lists stream and wakes
  * the syncs that should hear of it: the user's own devices and everyone in the user's rooms. Remote
- * users' changes (federation) go through here too once received, so the stream holds both.
+ * users' changes (federation) go through here too once received, so the stream holds both; local
+ * users' changes are also sent to the servers sharing a room with them.
  */
 export async function recordDeviceListChange(
   ctx: DeviceListContext,
@@ -23,10 +27,15 @@ export async function recordDeviceListChange(
 ): Promise<void> {
   if (deviceIds.length === 0) return;
   const roomIds = await joinedRoomIds(ctx.db, userId);
-  await ctx.sync.deviceLists.write(
-    (position) => insertDeviceListChanges(ctx.db, position, userId, deviceIds),
+  const local = serverOfUserId(userId) === ctx.serverName;
+  const { position, prevId } = await ctx.sync.deviceLists.write(
+    async (position) => {
+      await insertDeviceListChanges(ctx.db, position, userId, deviceIds);
+      return { position, prevId: local ? await lastDeviceListChange(ctx.db, userId, position) : 0 };
+    },
     () => ({ userIds: [userId], roomIds }),
   );
+  if (local) await federateDeviceListChange(ctx, userId, deviceIds, position, prevId);
 }
 
 /** What /sync already read about the user's own rooms in the same window, so it is not read twice. */

@@ -4,13 +4,13 @@ import { containsNul } from "../client-api/query-params.ts";
 import type { EduDispatch } from "../federation/inbound/edus.ts";
 import { recordDeviceListChange } from "./device-lists.ts";
 import { serverOfUserId } from "./input.ts";
+import { applyRemoteDeviceUpdate, applyRemoteSigningKeyUpdate } from "./remote-device-updates.ts";
 import { localMessages, queueLocalToDevice } from "./to-device.ts";
 
 /*
- * Inbound E2EE EDUs. Only what needs no remote-device cache yet: to-device messages are queued for
- * local devices, and device list or cross-signing key updates of a remote user put that user on the
- * device_lists stream, so local users sharing a room re-query their keys. (Caching remote device
- * lists, prev_id gap detection and resync through user/devices are left to the federation work.)
+ * Inbound E2EE EDUs: to-device messages are queued for local devices; device list and cross-signing
+ * key updates of a remote user update our cached copy of their list (remote-device-updates.ts) and put
+ * the user on the device_lists stream, so local users sharing a room re-query their keys.
  * Malformed content is ignored: the sender would otherwise retry the transaction forever.
  */
 
@@ -33,9 +33,13 @@ function deviceListHandler(kind: "device" | "signing") {
   return async (ctx: HearthContext, origin: string, content: JsonObject): Promise<void> => {
     const userId = content.user_id;
     if (typeof userId !== "string" || serverOfUserId(userId) !== origin || containsNul(userId)) return;
-    if (kind === "signing") return recordDeviceListChange(ctx, userId, [null]);
+    if (kind === "signing") {
+      await applyRemoteSigningKeyUpdate(ctx, userId, content);
+      return recordDeviceListChange(ctx, userId, [null]);
+    }
     const deviceId = content.device_id;
     if (typeof deviceId !== "string" || containsNul(deviceId)) return;
+    await applyRemoteDeviceUpdate(ctx, userId, content);
     await recordDeviceListChange(ctx, userId, [deviceId]);
   };
 }

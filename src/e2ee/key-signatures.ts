@@ -12,7 +12,7 @@ import { queryDeviceKeys } from "../storage/e2ee/device-keys.ts";
 import { recordDeviceListChange } from "./device-lists.ts";
 import { serverOfUserId, userMap } from "./input.ts";
 
-type SignatureContext = Pick<HearthContext, "db" | "sync" | "serverName">;
+type SignatureContext = Pick<HearthContext, "db" | "sync" | "serverName" | "federation" | "log">;
 
 interface Target {
   /** The stored key the upload must match (minus signatures). */

@@ -14,7 +14,7 @@ import {
 import { recordDeviceListChange } from "./device-lists.ts";
 import { objectAt } from "./input.ts";
 
-type UploadContext = Pick<HearthContext, "db" | "sync">;
+type UploadContext = Pick<HearthContext, "db" | "sync" | "serverName" | "federation" | "log">;
 
 /** The algorithm clients top up; reported as 0 rather than left out (older clients expect the key). */
 const SIGNED_CURVE25519 = "signed_curve25519";

@@ -72,3 +72,14 @@ export async function roomMembersAnyState(db: Db, roomIds: readonly string[]): P
     .execute();
   return rows.map((r) => r.user_id);
 }
+
+/** The latest position at which `userId`'s devices changed, before `before` (0: none). */
+export async function lastDeviceListChange(db: Db, userId: string, before: number): Promise<number> {
+  const row = await db
+    .selectFrom("device_list_changes")
+    .select((eb) => eb.fn.max("stream_id").as("max"))
+    .where("user_id", "=", userId)
+    .where("stream_id", "<", String(before))
+    .executeTakeFirst();
+  return Number(row?.max ?? 0);
+}

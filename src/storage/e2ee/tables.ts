@@ -91,6 +91,15 @@ export interface RoomKeyBackupsTable {
   session_data: string;
 }
 
+export interface E2eRemoteDeviceListsTable {
+  user_id: string;
+  stream_id: BigIntColumn;
+  devices: string;
+  master_key: string | null;
+  self_signing_key: string | null;
+  updated_ts: BigIntColumn;
+}
+
 export interface E2eeTables {
   e2e_device_keys: E2eDeviceKeysTable;
   e2e_one_time_keys: E2eOneTimeKeysTable;
@@ -103,4 +112,5 @@ export interface E2eeTables {
   to_device_txns: ToDeviceTxnsTable;
   room_key_backup_versions: RoomKeyBackupVersionsTable;
   room_key_backups: RoomKeyBackupsTable;
+  e2e_remote_device_lists: E2eRemoteDeviceListsTable;
 }

@@ -10,8 +10,15 @@ export interface OutgoingToDevice {
 }
 
 /**
+ * How long a device's sendToDevice transaction ids are remembered. Clients retry within seconds or
+ * minutes; a day is generous, and keeps the table from growing with every message ever sent.
+ */
+export const TO_DEVICE_TXN_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+/**
  * Records the transaction id; false when the same device already used it (a retry: send nothing).
- * Run inside the transaction that queues the messages, so a failed send can be retried.
+ * Run inside the transaction that queues the messages, so a failed send can be retried. The device's
+ * ids older than the retention go in the same statement.
  */
 export async function claimToDeviceTxn(
   db: Db,
@@ -20,13 +27,18 @@ export async function claimToDeviceTxn(
   txnId: string,
   ts: number,
 ): Promise<boolean> {
-  const row = await db
-    .insertInto("to_device_txns")
-    .values({ user_id: userId, device_id: deviceId, txn_id: txnId, created_ts: ts })
-    .onConflict((oc) => oc.columns(["user_id", "device_id", "txn_id"]).doNothing())
-    .returning("txn_id")
-    .executeTakeFirst();
-  return row !== undefined;
+  const cutoff = ts - TO_DEVICE_TXN_RETENTION_MS;
+  const result = await sql<{ txn_id: string }>`
+    WITH pruned AS (
+      DELETE FROM to_device_txns
+      WHERE user_id = ${userId} AND device_id = ${deviceId} AND created_ts < ${cutoff} AND txn_id <> ${txnId}
+    )
+    INSERT INTO to_device_txns (user_id, device_id, txn_id, created_ts)
+    VALUES (${userId}, ${deviceId}, ${txnId}, ${ts})
+    ON CONFLICT (user_id, device_id, txn_id) DO NOTHING
+    RETURNING txn_id
+  `.execute(db);
+  return result.rows.length > 0;
 }
 
 /**
