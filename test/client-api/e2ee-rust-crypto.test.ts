@@ -6,22 +6,13 @@
  * one-time key counts. A third device of the sender, added afterwards, reads the earlier messages
  * through server-side key backup (room_keys).
  */
-import {
-  ClientEvent,
-  createClient,
-  KnownMembership,
-  MatrixEventEvent,
-  Preset,
-  type MatrixClient,
-  type MatrixEvent,
-} from "matrix-js-sdk";
+import { KnownMembership, Preset, type MatrixClient } from "matrix-js-sdk";
 import { CryptoEvent } from "matrix-js-sdk/lib/crypto-api/index.js";
-// matrix-js-sdk's own dependency (its Rust crypto); imported only to quieten its logging.
-import { LoggerLevel, Tracing } from "@matrix-org/matrix-sdk-crypto-wasm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSession } from "../../src/accounts/session.ts";
 import { startTestHomeserver, type TestHomeserver } from "../support/homeserver.ts";
-import { quietLogger, ResumableStore, startSyncing, until } from "../support/js-sdk.ts";
+import { until } from "../support/js-sdk.ts";
+import { cryptoClient as newCryptoClient, decrypts } from "../support/rust-crypto.ts";
 import { createTestUser } from "../support/users.ts";
 
 let hs: TestHomeserver;
@@ -39,42 +30,8 @@ afterAll(async () => {
   await hs?.destroy();
 });
 
-/** A client with Rust crypto for an existing session. */
-async function cryptoClient(session: {
-  userId: string;
-  deviceId: string;
-  accessToken: string;
-}): Promise<MatrixClient> {
-  const client = createClient({
-    baseUrl,
-    accessToken: session.accessToken,
-    userId: session.userId,
-    deviceId: session.deviceId,
-    store: new ResumableStore(),
-    logger: quietLogger,
-  });
-  clients.push(client);
-  await client.initRustCrypto({ useIndexedDB: false });
-  // initRustCrypto turns the WASM's tracing on at debug level, printing to the console; errors only.
-  new Tracing(LoggerLevel.Error).turnOn();
-  await startSyncing(client, { initialSyncLimit: 20 });
-  return client;
-}
-
-const DECRYPTED = [MatrixEventEvent.Decrypted as string, ClientEvent.Event as string];
-
-/** Waits until `client` holds the event decrypted to the given body. */
-function decrypts(client: MatrixClient, roomId: string, eventId: string, body: string): Promise<MatrixEvent> {
-  return until(
-    client,
-    `${eventId} to decrypt to "${body}"`,
-    () => {
-      const event = client.getRoom(roomId)?.findEventById(eventId);
-      return event && !event.isDecryptionFailure() && event.getContent().body === body ? event : undefined;
-    },
-    { also: DECRYPTED, timeoutMs: 20_000 },
-  );
-}
+const cryptoClient = (session: { userId: string; deviceId: string; accessToken: string }) =>
+  newCryptoClient(baseUrl, session, clients);
 
 describe("end-to-end encryption with matrix-js-sdk's Rust crypto", () => {
   it("two users exchange megolm messages; a device added later reads them through key backup", async () => {
