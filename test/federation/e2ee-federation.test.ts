@@ -226,6 +226,43 @@ describe("used for remote users by the client API", () => {
     }
   });
 
+  it("applies m.signing_key_update to the cached list when a remote user sets up cross-signing", async () => {
+    const carol = await createTestUser(hs1, "carol", { deviceId: "C1" });
+    const room = await clientApi(hs1, carol.accessToken, "POST", "/createRoom", { preset: "public_chat" });
+    const roomId: string = room.body.room_id;
+    const join = await clientApi(
+      hs2,
+      bob.accessToken,
+      "POST",
+      `/join/${enc(roomId)}?server_name=hs1.test`,
+      {},
+    );
+    expect(join.status).toBe(200);
+    const query = () =>
+      clientApi(hs2, bob.accessToken, "POST", "/keys/query", { device_keys: { [carol.userId]: [] } });
+    expect((await query()).body.master_keys).toEqual({}); // cached: no cross-signing keys yet
+
+    const since = await syncToken(hs2, bob);
+    const master = newKey();
+    const upload = await clientApi(hs1, carol.accessToken, "POST", "/keys/device_signing/upload", {
+      master_key: crossSigningKey(carol.userId, "master", master),
+      self_signing_key: crossSigningKey(carol.userId, "self_signing", newKey(), master),
+    });
+    expect(upload.status).toBe(200);
+    await syncUntil(hs2, bob, changed(carol.userId), since);
+    fed.net.partition("hs1.test", "hs2.test");
+    try {
+      const cached = (await query()).body;
+      expect(cached.failures).toEqual({});
+      expect(cached.master_keys[carol.userId].keys).toEqual({
+        [`ed25519:${master.publicKey}`]: master.publicKey,
+      });
+      expect(cached.self_signing_keys[carol.userId].usage).toEqual(["self_signing"]);
+    } finally {
+      fed.net.heal();
+    }
+  });
+
   it("resyncs through user/devices when an update does not follow on from the cached version", async () => {
     // Make hs2's cache miss something: an older version without A1.
     await hs2.ctx.db
