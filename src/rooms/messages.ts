@@ -1,4 +1,5 @@
 import type { HearthContext } from "../context.ts";
+import { backfillRoom } from "../federation/outbound/backfill.ts";
 import type { JsonObject } from "../core/json.ts";
 import {
   latestPositionAtStream,
@@ -17,7 +18,8 @@ import { requireRoomReadAccess } from "./read-access.ts";
 import { serializeEvents } from "./serialize.ts";
 import { scanTimeline } from "./timeline-scan.ts";
 
-type MessagesContext = Pick<HearthContext, "db" | "streams" | "clock" | "rooms">;
+/** Backfill requests one /messages call makes at most before answering with what it has. */
+const MAX_BACKFILLS = 3;
 
 export interface MessagesRequest {
   roomId: string;
@@ -42,10 +44,10 @@ const minPosition = (a: TimelinePosition, b: TimelinePosition): TimelinePosition
 
 /**
  * GET /rooms/{roomId}/messages. Without `from`, backwards starts at the newest event and forwards at
- * the oldest. A user who left (or was banned) reads up to that membership event and no further, unless
+ * the oldest. Backwards past the oldest event held, older history is backfilled from other servers. A user who left (or was banned) reads up to that membership event and no further, unless
  * the room is world_readable now.
  */
-export async function roomMessages(ctx: MessagesContext, req: MessagesRequest): Promise<MessagesResponse> {
+export async function roomMessages(ctx: HearthContext, req: MessagesRequest): Promise<MessagesResponse> {
   const access = await requireRoomReadAccess(ctx, req.roomId, req.userId);
   const maxStream = ctx.streams.events.persistedUpTo;
   let from: TimelinePosition;
@@ -62,7 +64,7 @@ export async function roomMessages(ctx: MessagesContext, req: MessagesRequest): 
     else bound = bound ? minPosition(bound, departedAt) : departedAt;
   }
 
-  const scan = await scanTimeline(ctx, {
+  const scanRequest = {
     roomId: req.roomId,
     userId: req.userId,
     dir: req.dir,
@@ -70,7 +72,15 @@ export async function roomMessages(ctx: MessagesContext, req: MessagesRequest): 
     bound,
     limit: req.limit,
     filter: req.filter,
-  });
+  };
+  let scan = await scanTimeline(ctx, scanRequest);
+  // Paging back past the oldest event held: ask the other servers in the room for older history.
+  for (let i = 0; i < MAX_BACKFILLS && req.dir === "b" && !bound && scan.exhausted; i++) {
+    if (scan.events.length >= req.limit) break;
+    const fetched = await backfillRoom(ctx, req.roomId, from.topological, Math.min(100, req.limit + 10));
+    if (fetched === 0) break;
+    scan = await scanTimeline(ctx, scanRequest);
+  }
   const response: MessagesResponse = {
     start,
     chunk: await serializeEvents(ctx, scan.events, {

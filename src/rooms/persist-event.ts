@@ -34,6 +34,11 @@ export interface PersistInput {
   rejectedReason?: string | null;
   /** Allowed by its auth events but not by current state: kept out of current state and extremities. */
   softFailed?: boolean;
+  /**
+   * History fetched with backfill, older than what the room's timeline held: it gets its state and a
+   * (negative) stream ordering but touches neither forward extremities nor current state.
+   */
+  backfilled?: boolean;
   /** The room's forward extremities, when the caller has just read them under the room lock. */
   extremities?: readonly string[];
   /**
@@ -153,7 +158,7 @@ export async function persistEvent(tx: Db, input: PersistInput): Promise<Persist
 
   const relation = relationOf(event);
   const prevIds = prevEventIds(event);
-  const moves = !outlier && !rejected && !softFailed;
+  const moves = !outlier && !rejected && !softFailed && input.backfilled !== true;
   // Read before the insert replaces them; the replacement rides on the event's insert statement.
   const oldExtremities = moves
     ? (input.extremities ?? (await getForwardExtremities(tx, roomId)).map((e) => e.eventId))
@@ -213,7 +218,7 @@ export async function persistEvent(tx: Db, input: PersistInput): Promise<Persist
   if (groupAfter !== null) outcome.stateGroupAfterDepth = depths.get(groupAfter);
   if (outlier || rejected) return outcome;
 
-  if (!softFailed) {
+  if (moves) {
     const cited = new Set(prevIds);
     const remaining = oldExtremities.filter((id) => !cited.has(id) && id !== event.event_id);
     const newExtremities = isExtremity ? [...remaining, event.event_id] : remaining;

@@ -36,6 +36,11 @@ export interface RemoteEventInput {
    * (send_join, send_leave, send_knock), whose origin relies on us to broadcast them.
    */
   fanOut?: boolean;
+  /**
+   * Fetched with backfill: stored as history at this (negative) stream ordering, never soft-failed
+   * (current state does not judge the past), never current state, nobody woken.
+   */
+  backfill?: { streamOrdering: number };
 }
 
 export type RemoteEventOutcome =
@@ -198,7 +203,7 @@ export async function acceptRemoteEvent(
       if (failure !== undefined) reason = `state before the event: ${failure}`;
     }
     let softFailed = false;
-    if (reason === undefined && before && !before.isCurrent) {
+    if (reason === undefined && before && !before.isCurrent && !input.backfill) {
       softFailed =
         (await authAgainst(tx, version, event, await getCurrentStateIdsFor(tx, roomId, keys))) !== undefined;
     }
@@ -208,14 +213,16 @@ export async function acceptRemoteEvent(
       version,
       event,
       before,
-      streamOrdering: position,
+      streamOrdering: input.backfill?.streamOrdering ?? position,
       rejectedReason: reason ?? null,
       softFailed,
+      backfilled: input.backfill !== undefined,
       extremities,
       now: ctx.clock(),
     });
     if (reason !== undefined) return { value: { status: "rejected", reason } };
     if (softFailed) return { value: { status: "soft_failed" } };
+    if (input.backfill) return { value: { status: "accepted" } };
     const federate = input.fanOut
       ? await recordOutbound(ctx, tx, {
           roomId,

@@ -40,7 +40,7 @@ async function roomVersion(ctx: HearthContext, roomId: string): Promise<RoomVers
  * The state after prev event `prevId`, which this server lacks: `state_ids` at it from the origin,
  * the events it names fetched and stored as outliers, plus the prev event itself when it is state.
  */
-async function stateAfterRemotePrev(
+export async function stateAfterRemotePrev(
   ctx: HearthContext,
   peers: FederationPeers,
   origin: string,
