@@ -1,6 +1,7 @@
 import type { HearthContext } from "../../context.ts";
 import type { JsonObject } from "../../core/json.ts";
 import { joinedServers, serversSharingRoomWith } from "../../storage/federation/room-servers.ts";
+import { serversAllowedInRoom } from "../inbound/room-acl.ts";
 import { serverOf } from "./outbox-writer.ts";
 
 type FanoutContext = Pick<HearthContext, "db" | "serverName" | "federation" | "log">;
@@ -26,6 +27,11 @@ async function fanOut(
   }
 }
 
+/** The servers in the room that its server ACL lets take part. */
+async function roomServers(ctx: FanoutContext, roomId: string): Promise<string[]> {
+  return serversAllowedInRoom(ctx.db, roomId, await joinedServers(ctx.db, roomId));
+}
+
 /** m.typing for a local user's typing change in a room. */
 export function federateTyping(
   ctx: FanoutContext,
@@ -33,7 +39,7 @@ export function federateTyping(
   userId: string,
   typing: boolean,
 ): Promise<void> {
-  return fanOut(ctx, userId, () => joinedServers(ctx.db, roomId), "m.typing", {
+  return fanOut(ctx, userId, () => roomServers(ctx, roomId), "m.typing", {
     room_id: roomId,
     user_id: userId,
     typing,
@@ -47,7 +53,7 @@ export function federateReceipt(
 ): Promise<void> {
   const data: JsonObject = { ts: r.ts };
   if (r.threadId !== undefined) data.thread_id = r.threadId;
-  return fanOut(ctx, r.userId, () => joinedServers(ctx.db, r.roomId), "m.receipt", {
+  return fanOut(ctx, r.userId, () => roomServers(ctx, r.roomId), "m.receipt", {
     [r.roomId]: { "m.read": { [r.userId]: { event_ids: [r.eventId], data } } },
   });
 }

@@ -3,6 +3,7 @@ import type { HearthContext } from "../../context.ts";
 import type { Db } from "../../storage/database.ts";
 import { insertOutboxPdus } from "../../storage/federation/outbox.ts";
 import { joinedServers } from "../../storage/federation/room-servers.ts";
+import { serversAllowedInRoom } from "../inbound/room-acl.ts";
 
 /** The server part of a user id (everything after the first colon). */
 export function serverOf(userId: string): string {
@@ -24,8 +25,8 @@ export interface OutboundEvent {
 /**
  * Records, inside the event's room transaction, which servers must receive a local event: every other
  * server with a joined member in the state after it, plus the target's server of a membership event
- * (a kicked or banned user's server hears of it; invites go out through the invite API instead).
- * Returns the destinations, to wake after commit. A room known to have no remote members costs nothing.
+ * (a kicked or banned user's server hears of it; invites go out through the invite API instead),
+ * less the servers the room's `m.room.server_acl` denies. Returns the destinations, to wake after commit. A room known to have no remote members costs nothing.
  */
 export async function recordOutbound(
   ctx: Pick<HearthContext, "serverName" | "federation">,
@@ -33,18 +34,26 @@ export async function recordOutbound(
   ev: OutboundEvent,
 ): Promise<string[]> {
   const cache = ctx.federation.sender.roomServers;
-  let servers = ev.membershipChanged ? undefined : cache.get(ev.roomId, ev.builtOn);
+  const target = ev.event.type === "m.room.member" ? stateKeyOf(ev.event) : undefined;
+  const targetServer =
+    target !== undefined && target.includes(":") && ev.event.content.membership !== "invite"
+      ? serverOf(target)
+      : undefined;
+  // Membership and ACL changes change who may receive the room's events: always read afresh.
+  const fresh = ev.membershipChanged || ev.event.type === "m.room.server_acl" || targetServer !== undefined;
+  let servers = fresh ? undefined : cache.get(ev.roomId, ev.builtOn);
+  const destinations = new Set<string>();
   if (servers === undefined) {
-    servers = (await joinedServers(tx, ev.roomId)).filter((s) => s !== ctx.serverName).sort();
+    const joined = (await joinedServers(tx, ev.roomId)).filter((s) => s !== ctx.serverName);
+    const candidates = targetServer === undefined ? joined : [...new Set([...joined, targetServer])];
+    const allowed = new Set(await serversAllowedInRoom(tx, ev.roomId, candidates));
+    servers = joined.filter((s) => allowed.has(s)).sort();
+    if (targetServer !== undefined && targetServer !== ctx.serverName && allowed.has(targetServer)) {
+      destinations.add(targetServer);
+    }
   }
   cache.set(ev.roomId, ev.extremitiesAfter, servers);
-
-  const destinations = new Set(servers);
-  const target = ev.event.type === "m.room.member" ? stateKeyOf(ev.event) : undefined;
-  if (target !== undefined && target.includes(":") && ev.event.content.membership !== "invite") {
-    const server = serverOf(target);
-    if (server !== ctx.serverName) destinations.add(server);
-  }
+  for (const s of servers) destinations.add(s);
   // A remote event fanned out by us (a join we served) never goes back to its own server.
   destinations.delete(serverOf(ev.event.sender));
   const out = [...destinations];
