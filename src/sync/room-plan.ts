@@ -23,6 +23,8 @@ export type RoomPlan =
       after?: number;
       /** The leave (or ban) event's stream position: the timeline and state end there. */
       upTo: number;
+      /** The leave (or ban) event. */
+      eventId: string;
     };
 
 export interface PlanInput {
@@ -74,7 +76,13 @@ export function planRooms(input: PlanInput): RoomPlan[] {
         if (m.streamOrdering === null) break;
         if (since === undefined) {
           if (input.roomFilter.includeLeave) {
-            plans.push({ kind: "leave", roomId: m.roomId, full: true, upTo: m.streamOrdering });
+            plans.push({
+              kind: "leave",
+              roomId: m.roomId,
+              full: true,
+              upTo: m.streamOrdering,
+              eventId: m.eventId,
+            });
           }
           break;
         }
@@ -83,8 +91,15 @@ export function planRooms(input: PlanInput): RoomPlan[] {
         const continuous = wasJoined && changes.slice(0, -1).every((c) => c.membership === "join");
         plans.push(
           continuous
-            ? { kind: "leave", roomId: m.roomId, full: false, after: since, upTo: m.streamOrdering }
-            : { kind: "leave", roomId: m.roomId, full: true, upTo: m.streamOrdering },
+            ? {
+                kind: "leave",
+                roomId: m.roomId,
+                full: false,
+                after: since,
+                upTo: m.streamOrdering,
+                eventId: m.eventId,
+              }
+            : { kind: "leave", roomId: m.roomId, full: true, upTo: m.streamOrdering, eventId: m.eventId },
         );
         break;
       }

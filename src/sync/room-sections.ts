@@ -1,4 +1,5 @@
 import type { HearthContext } from "../context.ts";
+import { getEvent } from "../storage/rooms/events.ts";
 import type { JsonObject } from "../core/json.ts";
 import { formatGap, gapBefore } from "../rooms/pagination-token.ts";
 import { latestJoinStreams } from "../storage/rooms/membership-history.ts";
@@ -186,14 +187,35 @@ function ownMembershipAfter(req: SyncRequest, timeline: Timeline): RoomState {
   return { events: [own], members: new Map([[req.userId, own.eventId]]) };
 }
 
+/**
+ * The timeline with the user's leave added when it is out of band: an invite or knock to a room on
+ * another server, rejected or retracted through it, leaves a leave event this server holds outside the
+ * room's timeline (an outlier). The client must still see it end the invite, as a local rejection does.
+ */
+async function withOutOfBandLeave(
+  ctx: RoomSectionContext["ctx"],
+  plan: Extract<RoomPlan, { kind: "leave" }>,
+  timeline: Timeline,
+): Promise<Timeline> {
+  if (timeline.events.some((ev) => ev.eventId === plan.eventId)) return timeline;
+  const leave = await getEvent(ctx.db, plan.eventId);
+  if (!leave?.outlier) return timeline;
+  return {
+    ...timeline,
+    events: [...timeline.events, leave],
+    memberships: new Map([...timeline.memberships, [leave.eventId, "leave"]]),
+  };
+}
+
 /** `rooms.leave.{id}`: the timeline up to the leave (or ban), the state, and the room's account data. */
 export async function leftRoomSection(
   s: RoomSectionContext,
   plan: Extract<RoomPlan, { kind: "leave" }>,
   accountData: JsonObject[],
-  timeline: Timeline,
+  roomTimeline: Timeline,
 ): Promise<JsonObject> {
   const { ctx, req } = s;
+  const timeline = await withOutOfBandLeave(ctx, plan, roomTimeline);
   // Someone who was only ever invited (or knocked) never had access to the room's state: rejecting
   // the invite must not reveal it. They get their own member events and nothing else.
   const everJoined = (await latestJoinStreams(ctx.db, req.userId, [plan.roomId])).has(plan.roomId);

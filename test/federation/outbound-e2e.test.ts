@@ -152,6 +152,11 @@ describe("two Hearth servers", () => {
     expect(state).toEqual({ status: 200, body: { membership: "leave" } });
     const after = await asEve("GET", `/sync?since=${enc(since as string)}&timeout=0`);
     expect(roomsOf(after.body, "invite", roomId)).toBeUndefined();
+    // As for a local rejection, the leave section ends the invite with eve's own leave event.
+    const left = roomsOf(after.body, "leave", roomId);
+    expect(left.timeline.events).toMatchObject([
+      { type: "m.room.member", state_key: eve.userId, content: { membership: "leave" } },
+    ]);
   });
 
   it("an invite is rejected locally when the inviting server cannot be reached", async () => {

@@ -102,8 +102,8 @@ describe("planRooms", () => {
     ]);
     expect(plan({ now, since: 10, changes, atSince })).toEqual([
       { kind: "invite", roomId: "!newinv", eventId: "$!newinv-invite-11" },
-      { kind: "leave", roomId: "!left", full: false, after: 10, upTo: 12 },
-      { kind: "leave", roomId: "!rej", full: true, upTo: 13 },
+      { kind: "leave", roomId: "!left", full: false, after: 10, upTo: 12, eventId: "$!left-leave-12" },
+      { kind: "leave", roomId: "!rej", full: true, upTo: 13, eventId: "$!rej-leave-13" },
     ]);
   });
 
