@@ -1,4 +1,5 @@
 import type { AccountRateLimiters } from "./accounts/rate-limits.ts";
+import type { AccessTokenCache } from "./accounts/token-cache.ts";
 import type { AdminRuntime } from "./admin/runtime.ts";
 import type { HearthConfig } from "./config/schema.ts";
 import type { FederationServices } from "./federation/services.ts";
@@ -25,6 +26,8 @@ export interface HearthContext {
   readonly clock: () => number;
   /** When each `user|device` last had last_seen written, to throttle those writes. */
   readonly lastSeen: Map<string, number>;
+  /** Access token → owner, so requests skip the token lookup; revocations here clear it at once. */
+  readonly accessTokens: AccessTokenCache;
   /** In-memory token buckets for login and registration (per instance by design). */
   readonly rateLimits: AccountRateLimiters;
   /** Wakes /sync long-polls after commits. */

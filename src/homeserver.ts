@@ -2,6 +2,7 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { ensureFirstAccountToken } from "./accounts/first-account-token.ts";
 import { createAccountRateLimiters } from "./accounts/rate-limits.ts";
+import { AccessTokenCache } from "./accounts/token-cache.ts";
 import type { HearthConfig } from "./config/schema.ts";
 import type { HearthContext } from "./context.ts";
 import { createMediaRuntime } from "./media/runtime.ts";
@@ -150,6 +151,7 @@ export async function createHomeserver(
       metrics,
       clock,
       lastSeen: new Map(),
+      accessTokens: new AccessTokenCache(clock),
       rateLimits: createAccountRateLimiters(config, clock),
       notifier,
       streams,

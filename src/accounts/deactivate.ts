@@ -14,6 +14,7 @@ export async function deactivateAccount(
   opts: { erase: boolean },
 ): Promise<void> {
   await markDeactivated(ctx.db, userId, opts);
+  ctx.accessTokens.forgetUser(userId);
   await removeAllDevices(ctx, userId);
   await leaveAllRoomsAfterDeactivation(ctx, userId);
 }

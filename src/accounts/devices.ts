@@ -9,11 +9,13 @@ export async function removeDevices(
   deviceIds: readonly string[],
 ): Promise<void> {
   const deleted = await deleteDevices(ctx.db, userId, [...new Set(deviceIds)]);
+  ctx.accessTokens.forgetUser(userId);
   if (deleted.length > 0) await afterDevicesDeleted(ctx, userId, deleted);
 }
 
 /** Deletes every device of the user except `keep`, with their tokens. */
 export async function removeAllDevices(ctx: HearthContext, userId: string, keep?: string): Promise<void> {
   const deleted = await deleteAllDevices(ctx.db, userId, keep);
+  ctx.accessTokens.forgetUser(userId);
   if (deleted.length > 0) await afterDevicesDeleted(ctx, userId, deleted);
 }

@@ -21,7 +21,7 @@ export interface RefreshedTokens {
  * so a client that lost the response can retry. A retry replaces the pair it lost.
  */
 export async function refreshTokens(ctx: HearthContext, refreshToken: string): Promise<RefreshedTokens> {
-  return ctx.db.transaction().execute(async (tx) => {
+  const { tokens, userId } = await ctx.db.transaction().execute(async (tx) => {
     const row = await findRefreshTokenForUpdate(tx, hashToken(refreshToken));
     if (!row) throw new MatrixError(401, "M_UNKNOWN_TOKEN", "Unknown refresh token");
     if (row.expiresTs !== null && row.expiresTs <= ctx.clock()) {
@@ -33,6 +33,14 @@ export async function refreshTokens(ctx: HearthContext, refreshToken: string): P
     if (row.nextTokenId !== null) await deleteRefreshTokens(tx, [row.nextTokenId]);
     const pair = await issueRefreshPair(tx, ctx, row.userId, row.deviceId);
     await setNextRefreshToken(tx, row.id, pair.refreshTokenId);
-    return { accessToken: pair.accessToken, refreshToken: pair.refreshToken, expiresInMs: pair.expiresInMs };
+    const tokens = {
+      accessToken: pair.accessToken,
+      refreshToken: pair.refreshToken,
+      expiresInMs: pair.expiresInMs,
+    };
+    return { tokens, userId: row.userId };
   });
+  // Deleting the predecessor and the superseded refresh tokens revoked their access tokens (cascade).
+  ctx.accessTokens.forgetUser(userId);
+  return tokens;
 }

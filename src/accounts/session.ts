@@ -92,10 +92,13 @@ export async function issueRefreshPair(
 }
 
 /** createSessionIn in a transaction of its own. */
-export function startSession(
+export async function startSession(
   ctx: HearthContext,
   userId: string,
   opts: SessionOptions = {},
 ): Promise<Session> {
-  return ctx.db.transaction().execute((tx) => createSessionIn(tx, ctx, userId, opts));
+  const session = await ctx.db.transaction().execute((tx) => createSessionIn(tx, ctx, userId, opts));
+  // Reusing a device id revoked its earlier tokens; forget them only now that this has committed.
+  if (opts.deviceId !== undefined) ctx.accessTokens.forgetUser(userId);
+  return session;
 }

@@ -188,6 +188,7 @@ export async function createOrModifyUser(
   await setProfileFields(ctx, userId, { displayname: changes.displayname, avatar_url: changes.avatarUrl });
   if (changes.admin !== undefined && changes.admin !== existing.isAdmin) {
     await setUserAdmin(ctx.db, userId, changes.admin);
+    ctx.accessTokens.forgetUser(userId);
   }
   if (changes.password !== undefined) {
     await changePassword(ctx, userId, changes.password, { logoutDevices: changes.logoutDevices });
@@ -196,6 +197,7 @@ export async function createOrModifyUser(
     await deactivateUser(ctx, actor, userId, { erase: false });
   } else if (changes.deactivated === false && existing.deactivated) {
     await reactivateUser(ctx.db, userId);
+    ctx.accessTokens.forgetUser(userId);
   }
   logAdminAction(ctx, actor, "modify_user", {
     userId,
@@ -220,6 +222,7 @@ export async function deactivateUser(
     await deactivateAccount(ctx, userId, opts);
   } else {
     await markDeactivated(ctx.db, userId, opts);
+    ctx.accessTokens.forgetUser(userId);
     await removeAllDevices(ctx, userId);
     await queueRoomLeaves(ctx.db, userId, actor, ctx.clock());
     leavesQueued = true;
@@ -255,6 +258,7 @@ export async function setAdmin(
   await requireUser(ctx, userId);
   if (!admin && actor === userId) throw new MatrixError(400, "M_UNKNOWN", "You may not demote yourself.");
   await setUserAdmin(ctx.db, userId, admin);
+  ctx.accessTokens.forgetUser(userId);
   logAdminAction(ctx, actor, "set_admin", { userId, admin });
 }
 

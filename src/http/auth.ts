@@ -5,7 +5,7 @@ import { hashToken } from "../accounts/tokens.ts";
 import { MatrixError } from "../errors.ts";
 import { touchDevice } from "../storage/accounts/devices.ts";
 import { deletePredecessorsOf } from "../storage/accounts/refresh-tokens.ts";
-import { findAccessToken } from "../storage/accounts/tokens.ts";
+import { findAccessToken, type TokenOwner } from "../storage/accounts/tokens.ts";
 import { resolveClientIp } from "./client-ip.ts";
 import type { HearthEnv } from "./types.ts";
 
@@ -44,6 +44,16 @@ export function clientIp(ctx: HearthContext, c: Context): string | null {
   return resolveClientIp(peerAddress(c), c.req.header("x-forwarded-for"), ctx.config.http.trusted_proxies);
 }
 
+/** The token's owner from the instance's cache, or from the database (then cached). */
+async function lookUpToken(ctx: HearthContext, tokenHash: Buffer): Promise<TokenOwner | undefined> {
+  const cached = ctx.accessTokens.get(tokenHash);
+  if (cached) return cached;
+  const epoch = ctx.accessTokens.epoch();
+  const owner = await findAccessToken(ctx.db, tokenHash);
+  if (owner && !owner.deactivated) ctx.accessTokens.put(tokenHash, owner, epoch);
+  return owner;
+}
+
 /**
  * Resolves the access token to a requester, or throws the spec's 401s: M_MISSING_TOKEN without one,
  * M_UNKNOWN_TOKEN for unknown, deactivated or expired ones (expired: soft_logout, so the client
@@ -53,7 +63,7 @@ export async function authenticate(ctx: HearthContext, c: Context): Promise<Requ
   const token = accessTokenOf(c);
   if (!token) throw new MatrixError(401, "M_MISSING_TOKEN", "Missing access token");
   const tokenHash = hashToken(token);
-  const owner = await findAccessToken(ctx.db, tokenHash);
+  const owner = await lookUpToken(ctx, tokenHash);
   if (!owner || owner.deactivated) throw new MatrixError(401, "M_UNKNOWN_TOKEN", "Unknown access token");
   const now = ctx.clock();
   if (owner.expiresTs !== null && owner.expiresTs <= now) {
@@ -62,6 +72,8 @@ export async function authenticate(ctx: HearthContext, c: Context): Promise<Requ
   if (owner.refreshTokenId !== null && owner.predecessorRefreshTokenId !== null) {
     // First use of a refreshed token: the refresh token it replaced is no longer needed for a retry.
     await deletePredecessorsOf(ctx.db, owner.refreshTokenId);
+    // That also revoked the predecessor's access token (cascade), and this cached owner is stale.
+    ctx.accessTokens.forgetUser(owner.userId);
   }
   const seenKey = `${owner.userId}|${owner.deviceId}`;
   const lastTouch = ctx.lastSeen.get(seenKey) ?? 0;
