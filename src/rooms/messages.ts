@@ -74,10 +74,12 @@ export async function roomMessages(ctx: HearthContext, req: MessagesRequest): Pr
     filter: req.filter,
   };
   let scan = await scanTimeline(ctx, scanRequest);
-  // Paging back past the oldest event held: ask the other servers in the room for older history.
-  for (let i = 0; i < MAX_BACKFILLS && req.dir === "b" && !bound && scan.exhausted; i++) {
-    if (scan.events.length >= req.limit) break;
-    const fetched = await backfillRoom(ctx, req.roomId, from.topological, Math.min(100, req.limit + 10));
+  // Paging back over a hole in the history held (past the oldest event, or across a gap closed with
+  // state_ids): ask the other servers in the room for the missing events, then read the page again.
+  for (let i = 0; i < MAX_BACKFILLS && req.dir === "b" && !bound; i++) {
+    const oldest = scan.exhausted ? 0 : (scan.events.at(-1)?.topologicalOrdering ?? from.topological);
+    const depths = { min: oldest, max: from.topological };
+    const fetched = await backfillRoom(ctx, req.roomId, depths, Math.min(100, req.limit + 10));
     if (fetched === 0) break;
     scan = await scanTimeline(ctx, scanRequest);
   }

@@ -104,6 +104,34 @@ describe("backfill when a client pages past the history this server holds", () =
     expect(fed.net.log.slice(requests).filter((r) => r.path.includes("/backfill/"))).toEqual([]);
   });
 
+  it("fills a hole in the middle of the history: events a catch-up skipped after an outage", async () => {
+    const roomId = await createRoomWithHistory("holes", "shared", 5);
+    expect(
+      (await clientApi(hs2, bob.accessToken, "POST", `/join/${enc("#holes:hs1.test")}`, {})).status,
+    ).toBe(200);
+    let since = (await clientApi(hs2, bob.accessToken, "GET", "/sync")).body.next_batch as string;
+    fed.net.partition("hs1.test", "hs2.test");
+    for (let i = 1; i <= 130; i++) {
+      await clientApi(hs1, alice.accessToken, "PUT", `/rooms/${enc(roomId)}/send/m.room.message/gap${i}`, {
+        msgtype: "m.text",
+        body: `during ${i}`,
+      });
+    }
+    fed.net.heal();
+    // Far behind, hs1 catches hs2 up with the latest event only; hs2 closes the gap with state_ids.
+    hs1.ctx.federation.sender.destinationIsUp("hs2.test");
+    for (let round = 0; ; round++) {
+      expect(round).toBeLessThan(30);
+      const res = await clientApi(hs2, bob.accessToken, "GET", `/sync?since=${enc(since)}&timeout=5000`);
+      since = res.body.next_batch;
+      if (bodies(res.body.rooms?.join?.[roomId]?.timeline?.events ?? []).includes("during 130")) break;
+    }
+    const all = bodies(await pageBack(hs2, bob, roomId));
+    const during = Array.from({ length: 130 }, (_, i) => `during ${130 - i}`);
+    const before = Array.from({ length: 5 }, (_, i) => `message ${5 - i}`);
+    expect(all).toEqual([...during, ...before]);
+  });
+
   it("answers with what it holds when no other server can be reached", async () => {
     const roomId = await createRoomWithHistory("cutoff", "shared", 30);
     expect(

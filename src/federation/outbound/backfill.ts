@@ -20,19 +20,19 @@ const BACKFILL_TIMEOUT_MS = 10_000;
 const enc = encodeURIComponent;
 
 /**
- * Fetches history older than what this server holds of the room, up to `limit` events before the
- * backward extremities at or below `maxDepth`, from the other servers in the room (the extremities'
- * senders' servers first), and stores what passes the checks as backfilled history. Returns how many
- * events were stored; 0 when there is nothing to fetch or no server answered. Never throws for a
- * remote failure: the client then gets the history this server has.
+ * Fetches history this server lacks, up to `limit` events before the room's backward extremities
+ * with a depth in `depths` (the part of the timeline a client is paging through), from the other
+ * servers in the room (the extremities' senders' servers first), and stores what passes the checks as
+ * backfilled history. Returns how many events were stored; 0 when there is nothing to fetch or no
+ * server answered. Never throws for a remote failure: the client then gets the history this server has.
  */
 export async function backfillRoom(
   ctx: HearthContext,
   roomId: string,
-  maxDepth: number,
+  depths: { min: number; max: number },
   limit: number,
 ): Promise<number> {
-  const extremities = await backwardExtremities(ctx.db, roomId, maxDepth, MAX_EXTREMITIES);
+  const extremities = await backwardExtremities(ctx.db, roomId, depths, MAX_EXTREMITIES);
   if (extremities.length === 0) return 0;
   const version = (await roomVersions(ctx, [roomId])).get(roomId);
   if (!version) return 0;

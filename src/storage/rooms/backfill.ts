@@ -2,14 +2,14 @@ import { sql } from "kysely";
 import type { Db } from "../database.ts";
 
 /**
- * The room's backward extremities at or below `maxDepth`, deepest first: timeline events (accepted, not
- * outliers) citing a prev event this server does not hold in its timeline (unknown, or known only as
- * an outlier). Paging back past one of them needs history from another server.
+ * The room's backward extremities with a depth in [minDepth, maxDepth], deepest first: timeline events
+ * (accepted, not outliers) citing a prev event this server does not hold in its timeline (unknown, or
+ * known only as an outlier). Paging back past one of them needs history from another server.
  */
 export async function backwardExtremities(
   db: Db,
   roomId: string,
-  maxDepth: number,
+  depths: { min: number; max: number },
   limit: number,
 ): Promise<{ eventId: string; depth: number }[]> {
   const rows = await sql<{ event_id: string; depth: string }>`
@@ -18,7 +18,8 @@ export async function backwardExtremities(
     JOIN event_edges ed ON ed.event_id = e.event_id
     LEFT JOIN events p ON p.event_id = ed.prev_event_id
     WHERE e.room_id = ${roomId} AND e.outlier = false AND e.rejected_reason IS NULL
-      AND e.topological_ordering <= ${maxDepth} AND (p.event_id IS NULL OR p.outlier)
+      AND e.topological_ordering BETWEEN ${depths.min} AND ${depths.max}
+      AND (p.event_id IS NULL OR p.outlier)
     ORDER BY depth DESC
     LIMIT ${limit}
   `.execute(db);
