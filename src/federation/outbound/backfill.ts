@@ -1,6 +1,6 @@
 import type { HearthContext } from "../../context.ts";
 import { isJsonObject, type JsonObject } from "../../core/json.ts";
-import { prevEventIds, type IdentifiedPdu } from "../../core/pdu.ts";
+import { prevEventIds } from "../../core/pdu.ts";
 import type { StateTupleKey } from "../../core/state-key.ts";
 import { domainOf } from "../../core/auth/identifiers.ts";
 import { acceptRemoteEvent } from "../../rooms/remote-events.ts";
@@ -8,7 +8,7 @@ import { roomVersions } from "../../rooms/room-versions.ts";
 import { allocateBackfillOrderings, backwardExtremities } from "../../storage/rooms/backfill.ts";
 import { getEvents } from "../../storage/rooms/events.ts";
 import { joinedServers } from "../../storage/federation/room-servers.ts";
-import { checkReceivedPdu, DroppedPduError } from "../inbound/check-pdu.ts";
+import { checkReceivedPdu, DroppedPduError, type CheckedPdu } from "../inbound/check-pdu.ts";
 import { ensureAuthEvents } from "../inbound/fetched-events.ts";
 import { stateAfterRemotePrev } from "../inbound/receive-pdu.ts";
 
@@ -32,12 +32,15 @@ export async function backfillRoom(
   depths: { min: number; max: number },
   limit: number,
 ): Promise<number> {
+  // A room of this server's users alone has nobody to ask: skip the extremity scan.
+  const others = (await joinedServers(ctx.db, roomId)).filter((s) => s !== ctx.serverName);
+  if (others.length === 0) return 0;
   const extremities = await backwardExtremities(ctx.db, roomId, depths, MAX_EXTREMITIES);
   if (extremities.length === 0) return 0;
   const version = (await roomVersions(ctx, [roomId])).get(roomId);
   if (!version) return 0;
   const ids = extremities.map((e) => e.eventId);
-  const servers = await candidateServers(ctx, roomId, ids);
+  const servers = await candidateServers(ctx, ids, others);
   const query = `${ids.map((id) => `v=${enc(id)}`).join("&")}&limit=${limit}`;
   for (const server of servers) {
     let pdus: JsonObject[];
@@ -63,13 +66,12 @@ export async function backfillRoom(
 /** The servers to ask: those of the extremities' senders first (they hold the history), then the rest. */
 async function candidateServers(
   ctx: HearthContext,
-  roomId: string,
   extremityIds: string[],
+  others: readonly string[],
 ): Promise<string[]> {
   const events = await getEvents(ctx.db, extremityIds);
   const first = [...events.values()].flatMap((e) => domainOf(e.pdu.sender) ?? []);
-  const all = await joinedServers(ctx.db, roomId);
-  return [...new Set([...first, ...all])].filter((s) => s !== ctx.serverName);
+  return [...new Set([...first, ...others])].filter((s) => s !== ctx.serverName);
 }
 
 /**
@@ -85,11 +87,10 @@ async function storeBackfilled(
   raws: readonly JsonObject[],
 ): Promise<number> {
   const version = (await roomVersions(ctx, [roomId])).get(roomId)!;
-  const checked: IdentifiedPdu[] = [];
+  const checked: CheckedPdu[] = [];
   for (const raw of raws) {
     try {
-      const { event } = await checkReceivedPdu(ctx.federation.keyring, raw, version, roomId);
-      checked.push(event);
+      checked.push(await checkReceivedPdu(ctx.federation.keyring, raw, version, roomId));
     } catch (e) {
       if (!(e instanceof DroppedPduError)) throw e;
       ctx.log.info({ server, roomId, reason: e.message }, "dropped a backfilled event");
@@ -97,14 +98,14 @@ async function storeBackfilled(
   }
   const known = await getEvents(
     ctx.db,
-    checked.map((e) => e.event_id),
+    checked.map((c) => c.event.event_id),
   );
   const fresh = checked
-    .filter((e) => !(known.get(e.event_id) && !known.get(e.event_id)!.outlier))
-    .sort((a, b) => a.depth - b.depth);
+    .filter((c) => !(known.get(c.event.event_id) && !known.get(c.event.event_id)!.outlier))
+    .sort((a, b) => a.event.depth - b.event.depth);
   const orderings = await allocateBackfillOrderings(ctx.db, fresh.length);
   let stored = 0;
-  for (const [i, event] of fresh.entries()) {
+  for (const [i, { event, rejectedReason }] of fresh.entries()) {
     try {
       await ensureAuthEvents(ctx, ctx.federation, server, roomId, version, event);
       const prevStates = new Map<string, Map<StateTupleKey, string>>();
@@ -117,6 +118,7 @@ async function storeBackfilled(
         roomId,
         version,
         event,
+        rejectedReason,
         prevStates,
         backfill: { streamOrdering: orderings[i]! },
       });
