@@ -7,7 +7,6 @@ import { stateTupleKey, type StateTupleKey } from "../core/state-key.ts";
 import type { HearthContext } from "../context.ts";
 import { MatrixError } from "../errors.ts";
 import { domainOf } from "../core/auth/identifiers.ts";
-import { sendRemoteInvite } from "../federation/outbound/remote-invite.ts";
 import { getForwardExtremities } from "../storage/rooms/forward-extremities.ts";
 import { insertAlias } from "../storage/rooms/room-aliases.ts";
 import { insertRoom } from "../storage/rooms/rooms.ts";
@@ -15,6 +14,7 @@ import type { EventDraft } from "./build-event.ts";
 import { buildCheckedEvent } from "./check-event.ts";
 import { defaultPowerLevels, PRESET_STATE, type Preset } from "./create-room-presets.ts";
 import { memberContent } from "./member-content.ts";
+import { setMemberState } from "./membership.ts";
 import { persistLocalEvent } from "./persist-local-event.ts";
 import { withRoomWrite } from "./room-write.ts";
 import { CREATE_KEY } from "./send-event.ts";
@@ -111,10 +111,9 @@ async function planDrafts(ctx: HearthContext, o: CreateRoomOptions): Promise<Eve
       content: { topic: o.topic, "m.topic": { "m.text": [{ mimetype: "text/plain", body: o.topic }] } },
     });
   }
-  for (const invitee of o.invite) {
-    const content = await memberContent(ctx, invitee, "invite");
-    if (o.isDirect) content.is_direct = true;
-    drafts.push({ type: "m.room.member", stateKey: invitee, content });
+  // Remote invitees are invited once the room exists (see inviteRemoteUsers).
+  for (const invitee of o.invite.filter((u) => domainOf(u) === ctx.serverName)) {
+    drafts.push({ type: "m.room.member", stateKey: invitee, content: await inviteContent(ctx, o, invitee) });
   }
   return drafts;
 }
@@ -192,25 +191,7 @@ export async function createRoom(ctx: HearthContext, o: CreateRoomOptions): Prom
   const drafts = await planDrafts(ctx, o);
   const built = buildChain(ctx, o, drafts);
   const roomId = built.roomId;
-  // Remote invitees' servers sign their invites before anything is stored: a refusal fails the request
-  // whole. Their signatures do not change the event ids, so the chain stays as built.
-  const events: IdentifiedPdu[] = [];
-  const state = new Map<StateTupleKey, IdentifiedPdu>();
-  for (const event of built.events) {
-    const remoteInvite =
-      event.type === "m.room.member" &&
-      event.content.membership === "invite" &&
-      typeof event.state_key === "string" &&
-      domainOf(event.state_key) !== ctx.serverName;
-    if (remoteInvite) {
-      const shown = [...STRIPPED_STATE_KEYS, stateTupleKey("m.room.member", o.creator)];
-      const summary = shown.map((k) => state.get(k)).filter((e): e is IdentifiedPdu => e !== undefined);
-      events.push(await sendRemoteInvite(ctx, o.version, event, summary));
-    } else {
-      events.push(event);
-    }
-    state.set(stateTupleKey(event.type, event.state_key as string), event);
-  }
+  const events = built.events;
   let previous: string | undefined;
   for (const event of events) {
     await withRoomWrite(ctx, roomId, async (tx, position) => {
@@ -253,5 +234,33 @@ export async function createRoom(ctx: HearthContext, o: CreateRoomOptions): Prom
     });
     previous = event.event_id;
   }
+  await inviteRemoteUsers(ctx, o, roomId);
   return { roomId };
+}
+
+async function inviteContent(ctx: HearthContext, o: CreateRoomOptions, invitee: string): Promise<JsonObject> {
+  const content = await memberContent(ctx, invitee, "invite");
+  if (o.isDirect) content.is_direct = true;
+  return content;
+}
+
+/**
+ * Invites the remote invitees into the created room, one by one, each through its server (which signs
+ * it before it is stored), as Synapse does. A server that refuses or cannot be reached costs that one
+ * invite, logged, not the room: the room and the other invites stand, and nobody is left holding an
+ * invite to a room that was never created.
+ */
+async function inviteRemoteUsers(ctx: HearthContext, o: CreateRoomOptions, roomId: string): Promise<void> {
+  for (const invitee of o.invite.filter((u) => domainOf(u) !== ctx.serverName)) {
+    try {
+      await setMemberState(ctx, {
+        roomId,
+        sender: o.creator,
+        target: invitee,
+        content: await inviteContent(ctx, o, invitee),
+      });
+    } catch (err) {
+      ctx.log.warn({ err, roomId, invitee }, "createRoom could not invite a remote user");
+    }
+  }
 }

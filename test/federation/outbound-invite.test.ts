@@ -105,9 +105,26 @@ describe("inviting users of other servers", () => {
     const res = await api("POST", `/rooms/${enc(roomId)}/invite`, { user_id: frank });
     expect(res).toEqual({ status: 403, body: { errcode: "M_FORBIDDEN", error: "Not accepting invites" } });
     expect(await getCurrentMembership(hs.ctx.db, roomId, frank)).toBeUndefined();
+  });
 
-    const created = await api("POST", "/createRoom", { invite: [frank] });
-    expect(created.status).toBe(403);
+  it("createRoom creates the room when one invitee's server refuses, and invites the others", async () => {
+    const refusing = inviteeServer();
+    refusing.tamper = () =>
+      Response.json({ errcode: "M_FORBIDDEN", error: "Not accepting invites" }, { status: 403 });
+    const accepting = inviteeServer();
+    const frank = `@frank:${refusing.serverName}`;
+    const gina = `@gina:${accepting.serverName}`;
+    const created = await api("POST", "/createRoom", { invite: [frank, gina], name: "Both" });
+    expect(created.status).toBe(200);
+    const roomId: string = created.body.room_id;
+    // The refusing server was asked and said no: no invite for frank, none dangling anywhere.
+    expect(refusing.requests.some((p) => p.startsWith("PUT /_matrix/federation/v2/invite/"))).toBe(true);
+    expect(await getCurrentMembership(hs.ctx.db, roomId, frank)).toBeUndefined();
+    // Gina's server signed hers, after the room existed: the invite carries the room's name.
+    expect((await getCurrentMembership(hs.ctx.db, roomId, gina))?.membership).toBe("invite");
+    expect(accepting.invites).toHaveLength(1);
+    const shown = JSON.stringify(accepting.invites[0]);
+    expect(shown).toContain("Both");
   });
 
   it("refuses an answer with another event, or without a valid signature, and an unreachable server", async () => {
