@@ -11,6 +11,7 @@ import { leaveRemoteRoom } from "../federation/outbound/remote-leave.ts";
 import { getRoomVersion } from "../core/room-versions.ts";
 import { getEvent } from "../storage/rooms/events.ts";
 import { getCurrentMembership, getRoomMembers } from "../storage/rooms/memberships.ts";
+import { hasJoinedMemberOn } from "../storage/federation/room-servers.ts";
 import { joinedServers } from "../storage/rooms/directory.ts";
 import { getRoom } from "../storage/rooms/rooms.ts";
 import { refuseBlockedRoom } from "./blocked-rooms.ts";
@@ -186,8 +187,8 @@ async function prepareMembership(
  * for a known room no other server is in: the local writer then decides.
  */
 async function remoteJoinServers(ctx: HearthContext, req: MembershipRequest): Promise<string[] | undefined> {
+  if (await hasJoinedMemberOn(ctx.db, req.roomId, ctx.serverName)) return undefined;
   const joined = await joinedServers(ctx.db, req.roomId);
-  if (joined.includes(ctx.serverName)) return undefined;
   const servers = [...(req.servers ?? [])];
   const current = await getCurrentMembership(ctx.db, req.roomId, req.target);
   if (current?.membership === "invite") {
@@ -213,7 +214,7 @@ async function leaveUnjoinedRoom(
 ): Promise<SendResult | undefined> {
   const current = await getCurrentMembership(ctx.db, req.roomId, req.target);
   if (current?.membership !== "invite" && current?.membership !== "knock") return undefined;
-  if ((await joinedServers(ctx.db, req.roomId)).includes(ctx.serverName)) return undefined;
+  if (await hasJoinedMemberOn(ctx.db, req.roomId, ctx.serverName)) return undefined;
   const room = await getRoom(ctx.db, req.roomId);
   const version = room && getRoomVersion(room.roomVersion);
   const event = await getEvent(ctx.db, current.eventId);

@@ -3,7 +3,6 @@
  * discovery, certificate checks against trusted_ca_files, address policy): keys fetched over TLS and
  * a signed request verified by the other side.
  */
-import { createServer, type AddressInfo } from "node:net";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HearthConfig } from "../../src/config/schema.ts";
@@ -24,15 +23,7 @@ import { startListener, stopListener, type RunningListener } from "../../src/htt
 import type { HearthEnv } from "../../src/http/types.ts";
 import { dropSchema } from "../support/database.ts";
 import { testConfig } from "../support/homeserver.ts";
-import { writeSelfSignedCertificate, type TestCertificate } from "../support/tls.ts";
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { freePort, writeSelfSignedCertificate, type TestCertificate } from "../support/tls.ts";
 
 let hs1: Homeserver;
 let hs2: Homeserver;

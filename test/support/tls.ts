@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from "node:net";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { generate } from "selfsigned";
@@ -32,4 +33,13 @@ export async function writeSelfSignedCertificate(
   await writeFile(certFile, pems.cert);
   await writeFile(keyFile, pems.private, { mode: 0o600 });
   return { certFile, keyFile, cert: pems.cert };
+}
+
+/** A TCP port free on 127.0.0.1 right now (for server names with an explicit port). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }

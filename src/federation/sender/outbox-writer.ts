@@ -39,8 +39,15 @@ export async function recordOutbound(
     target !== undefined && target.includes(":") && ev.event.content.membership !== "invite"
       ? serverOf(target)
       : undefined;
-  // Membership and ACL changes change who may receive the room's events: always read afresh.
-  const fresh = ev.membershipChanged || ev.event.type === "m.room.server_acl" || targetServer !== undefined;
+  // Membership and ACL changes change who may receive the room's events: read afresh. Not for a member
+  // event of one of our users on the extremities the cache saw: that changes no other server's
+  // membership (joins into a big local room would otherwise each read every member).
+  const localMember =
+    ev.event.type === "m.room.member" && target !== undefined && serverOf(target) === ctx.serverName;
+  const fresh =
+    ev.event.type === "m.room.server_acl" ||
+    (ev.membershipChanged && !localMember) ||
+    (targetServer !== undefined && targetServer !== ctx.serverName);
   let servers = fresh ? undefined : cache.get(ev.roomId, ev.builtOn);
   const destinations = new Set<string>();
   if (servers === undefined) {

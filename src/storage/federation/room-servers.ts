@@ -14,6 +14,21 @@ export async function joinedServers(db: Db, roomId: string): Promise<string[]> {
   return result.rows.map((r) => r.server);
 }
 
+/**
+ * Whether `server` has a joined member in the room: stops at the first one, where `joinedServers`
+ * reads every member (hundreds in a big room, on each join to it).
+ */
+export async function hasJoinedMemberOn(db: Db, roomId: string, server: string): Promise<boolean> {
+  const result = await sql<{ found: boolean }>`
+    SELECT EXISTS (
+      SELECT 1 FROM current_memberships
+      WHERE room_id = ${roomId} AND membership = 'join'
+        AND substring(user_id FROM position(':' IN user_id) + 1) = ${server}
+    ) AS found
+  `.execute(db);
+  return result.rows[0]?.found === true;
+}
+
 /** The servers sharing at least one room (joined on both sides) with `userId`. */
 export async function serversSharingRoomWith(db: Db, userId: string): Promise<string[]> {
   const result = await sql<{ server: string }>`

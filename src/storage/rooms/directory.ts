@@ -76,19 +76,9 @@ export async function publishedRoomIds(db: Db): Promise<string[]> {
 }
 
 /** Server names of the room's joined members (for GET /directory/room: servers that can help join). */
-export async function joinedServers(db: Db, roomId: string): Promise<string[]> {
-  const rows = await db
-    .selectFrom("current_memberships")
-    .select("user_id")
-    .where("room_id", "=", roomId)
-    .where("membership", "=", "join")
-    .execute();
-  const servers = new Set<string>();
-  for (const r of rows) {
-    const i = r.user_id.indexOf(":");
-    if (i > 0) servers.add(r.user_id.slice(i + 1));
-  }
-  return [...servers];
+export function joinedServers(db: Db, roomId: string): Promise<string[]> {
+  // One query serves both: the database computes the distinct servers instead of sending every member.
+  return joinedServersOfRoom(db, roomId);
 }
 
 /** Current state events of the given types for many rooms: room id → type → event id (state key ""). */
@@ -113,3 +103,4 @@ export async function currentStateOfTypes(
   }
   return out;
 }
+import { joinedServers as joinedServersOfRoom } from "../federation/room-servers.ts";
