@@ -29,7 +29,9 @@ async function fanOut(
 
 /** The servers in the room that its server ACL lets take part. */
 async function roomServers(ctx: FanoutContext, roomId: string): Promise<string[]> {
-  return serversAllowedInRoom(ctx.db, roomId, await joinedServers(ctx.db, roomId));
+  const others = (await joinedServers(ctx.db, roomId)).filter((s) => s !== ctx.serverName);
+  // A room of this server's users alone (the common case) needs no ACL read.
+  return others.length === 0 ? [] : serversAllowedInRoom(ctx.db, roomId, others);
 }
 
 /** m.typing for a local user's typing change in a room. */
