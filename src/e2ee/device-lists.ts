@@ -44,6 +44,8 @@ export interface KnownMemberships {
   joined: readonly string[];
   /** The user's own membership changes in the window, oldest first. */
   changes: readonly MembershipChange[];
+  /** What usersWithMembershipChanges says for those rooms in the window (or a superset of it). */
+  departed?: readonly string[];
 }
 
 export interface DeviceListDelta {
@@ -85,7 +87,9 @@ export async function deviceListDelta(
     const lastMembership = new Map(mine.map((c) => [c.roomId, c.membership]));
     newlyJoined = joined.filter((r) => lastMembership.get(r) === "join");
     roomsLeft = [...lastMembership].filter(([, m]) => m !== "join").map(([r]) => r);
-    departed = await usersWithMembershipChanges(ctx.db, [...joined, ...roomsLeft], from.events, to.events);
+    departed = known?.departed
+      ? [...known.departed]
+      : await usersWithMembershipChanges(ctx.db, [...joined, ...roomsLeft], from.events, to.events);
   }
   const membersMoved = newlyJoined.length > 0 || roomsLeft.length > 0 || departed.length > 0;
   if (!listsMoved && !membersMoved) return none;

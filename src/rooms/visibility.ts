@@ -63,6 +63,21 @@ export interface EventVisibility {
 
 type ReadContext = Pick<HearthContext, "db">;
 
+/** What one state group says for one user: the history_visibility and that user's membership. */
+export interface GroupFacts {
+  visibility: HistoryVisibility;
+  membership: string | undefined;
+}
+
+/**
+ * Remembers GroupFacts per (state group, user). A state group's state never changes, and redaction
+ * keeps both `history_visibility` and `membership`, so a cached entry is never stale.
+ */
+export interface GroupFactsCache {
+  get(group: number, userId: string): GroupFacts | undefined;
+  set(group: number, userId: string, facts: GroupFacts): void;
+}
+
 const membershipOf = (content: JsonObject | undefined): string | undefined =>
   typeof content?.membership === "string" ? content.membership : undefined;
 
@@ -77,6 +92,7 @@ export async function checkEventsVisibility(
   ctx: ReadContext,
   userId: string,
   events: readonly StoredEvent[],
+  cache?: GroupFactsCache,
 ): Promise<Map<string, EventVisibility>> {
   const out = new Map<string, EventVisibility>();
   const candidates = events.filter(
@@ -85,24 +101,17 @@ export async function checkEventsVisibility(
   for (const ev of events) out.set(ev.eventId, { visible: false, membership: "leave" });
   if (candidates.length === 0) return out;
 
-  const hvKey = stateTupleKey("m.room.history_visibility", "");
-  const memberKey = stateTupleKey("m.room.member", userId);
-  const groups = await lookupStateEvents(
-    ctx.db,
+  const groupFacts = await factsOfGroups(
+    ctx,
+    userId,
     candidates.map((ev) => ev.stateGroupBefore as number),
-    [
-      { type: "m.room.history_visibility", stateKey: "" },
-      { type: "m.room.member", stateKey: userId },
-    ],
+    cache,
   );
-  const contentOf = (ev: StoredEvent | undefined): JsonObject | undefined =>
-    isJsonObject(ev?.pdu.content) ? ev.pdu.content : undefined;
-
   const facts = candidates.map((ev): VisibilityFacts => {
-    const entries = groups.get(ev.stateGroupBefore as number);
+    const known = groupFacts.get(ev.stateGroupBefore as number);
     const f: VisibilityFacts = {
-      visibility: parseHistoryVisibility(contentOf(entries?.get(hvKey))),
-      membership: membershipOf(contentOf(entries?.get(memberKey))),
+      visibility: known?.visibility ?? "shared",
+      membership: known?.membership,
       joinedLater: false,
     };
     const stateKey = ev.pdu.state_key;
@@ -132,6 +141,41 @@ export async function checkEventsVisibility(
       membership: f.membershipAfter ?? f.membership ?? "leave",
     });
   });
+  return out;
+}
+
+/** GroupFacts of each of `groupIds` for `userId`: from `cache` where it has them, else one lookup. */
+async function factsOfGroups(
+  ctx: ReadContext,
+  userId: string,
+  groupIds: readonly number[],
+  cache: GroupFactsCache | undefined,
+): Promise<Map<number, GroupFacts>> {
+  const out = new Map<number, GroupFacts>();
+  const missing: number[] = [];
+  for (const group of new Set(groupIds)) {
+    const hit = cache?.get(group, userId);
+    if (hit) out.set(group, hit);
+    else missing.push(group);
+  }
+  if (missing.length === 0) return out;
+  const hvKey = stateTupleKey("m.room.history_visibility", "");
+  const memberKey = stateTupleKey("m.room.member", userId);
+  const groups = await lookupStateEvents(ctx.db, missing, [
+    { type: "m.room.history_visibility", stateKey: "" },
+    { type: "m.room.member", stateKey: userId },
+  ]);
+  const contentOf = (ev: StoredEvent | undefined): JsonObject | undefined =>
+    isJsonObject(ev?.pdu.content) ? ev.pdu.content : undefined;
+  for (const group of missing) {
+    const entries = groups.get(group);
+    const facts: GroupFacts = {
+      visibility: parseHistoryVisibility(contentOf(entries?.get(hvKey))),
+      membership: membershipOf(contentOf(entries?.get(memberKey))),
+    };
+    out.set(group, facts);
+    cache?.set(group, userId, facts);
+  }
   return out;
 }
 

@@ -5,7 +5,7 @@ import { presenceChanges, presenceOf } from "../storage/sync/presence.ts";
 import { receiptChanges } from "../storage/sync/receipts.ts";
 import { newlySharedUsers, usersSharingRooms } from "../storage/sync/shared-rooms.ts";
 import {
-  membershipChanges,
+  membershipsAndChanges,
   membershipsAt,
   membershipsAtStream,
   roomSummaries,
@@ -90,9 +90,10 @@ export async function computeSync(
   const filter = req.filter;
   // A stream the client is already up to date on needs no query (most wake-ups move one stream).
   const moved = (stream: keyof SyncToken): boolean => !since || since[stream] !== upTo[stream];
-  const now = await membershipsAt(ctx.db, req.userId, upTo.events);
-  const changes =
-    since && moved("events") ? await membershipChanges(ctx.db, req.userId, since.events, upTo.events) : [];
+  const { now, changes, departed } =
+    since && moved("events")
+      ? await membershipsAndChanges(ctx.db, req.userId, since.events, upTo.events)
+      : { now: await membershipsAt(ctx.db, req.userId, upTo.events), changes: [], departed: [] };
   const atSince = since
     ? await membershipsAtStream(ctx.db, req.userId, [...new Set(changes.map((c) => c.roomId))], since.events)
     : undefined;
@@ -207,7 +208,7 @@ export async function computeSync(
   const [toDevice, deviceLists, keyCounts] = await Promise.all([
     toDeviceSection(ctx, req, upTo),
     since
-      ? deviceListDelta(ctx, req.userId, since, upTo, { joined: joinedRoomIds, changes })
+      ? deviceListDelta(ctx, req.userId, since, upTo, { joined: joinedRoomIds, changes, departed })
       : { changed: [], left: [] },
     deviceKeyCounts(ctx, req.userId, req.deviceId),
   ]);

@@ -4,7 +4,7 @@ import type { StoredEvent } from "../storage/rooms/events.ts";
 import { streamEventsDesc, streamEventsDescMany } from "../storage/sync/sync-rooms.ts";
 import { allowsRoomEvent, type RoomEventFilter } from "./filter.ts";
 
-type TimelineContext = Pick<HearthContext, "db">;
+type TimelineContext = Pick<HearthContext, "db" | "sync">;
 
 export interface TimelineWindow {
   roomId: string;
@@ -121,7 +121,7 @@ async function runScan(ctx: TimelineContext, scan: Scan): Promise<Timeline> {
   while (!scan.result) {
     const { w } = scan;
     const rows = await streamEventsDesc(ctx.db, w.roomId, w.after, scan.cursor, scan.batch);
-    scan.consume(rows, await checkEventsVisibility(ctx, w.userId, rows));
+    scan.consume(rows, await checkEventsVisibility(ctx, w.userId, rows, ctx.sync.groupFacts));
   }
   return scan.result;
 }
@@ -151,7 +151,7 @@ export async function loadTimelines(
     })),
   );
   const userId = windows[0]!.userId;
-  const verdicts = await checkEventsVisibility(ctx, userId, [...events.values()].flat());
+  const verdicts = await checkEventsVisibility(ctx, userId, [...events.values()].flat(), ctx.sync.groupFacts);
   await Promise.all(
     scans.map(async (scan) => {
       scan.sinceGroup = boundaries.get(scan.w.roomId);

@@ -1,3 +1,4 @@
+import { BoundedGroupFactsCache } from "./group-facts-cache.ts";
 import { LazyMemberCache } from "./lazy-members.ts";
 import type { Notifier } from "./notifier.ts";
 import { StreamWriter } from "./stream-writer.ts";
@@ -20,6 +21,8 @@ export interface SyncRuntime {
   readonly presenceSeen: Map<string, { state: string; activeTs: number }>;
   /** `user|device` → to_device position up to which this process deleted acknowledged messages. */
   readonly toDeviceAcked: Map<string, number>;
+  /** History visibility facts per (state group, user) for sync timelines. */
+  readonly groupFacts: BoundedGroupFactsCache;
 }
 
 export function createSyncRuntime(streams: Streams, notifier: Notifier): SyncRuntime {
@@ -33,5 +36,6 @@ export function createSyncRuntime(streams: Streams, notifier: Notifier): SyncRun
     lazyMembers: new LazyMemberCache(),
     presenceSeen: new Map(),
     toDeviceAcked: new Map(),
+    groupFacts: new BoundedGroupFactsCache(),
   };
 }

@@ -35,6 +35,73 @@ export async function membershipsAt(
     .select(["room_id", "membership", "event_id", "stream_ordering", "forgotten"])
     .where("user_id", "=", userId)
     .execute();
+  return membershipsFromCurrent(db, userId, current, upTo);
+}
+
+/**
+ * What an incremental sync reads about memberships, in one round trip (on a busy server the per-query
+ * syscalls, not the index lookups, are what a sync costs): membershipsAt(upTo), membershipChanges(after,
+ * upTo), and `departed`: users whose membership in any room the user is or was in during the window
+ * became something other than join in (after, upTo] (device_lists.left candidates, see
+ * usersWithMembershipChanges). Its room set covers the joined-at-upTo and changed-in-window rooms
+ * device-lists.ts asks about without knowing the membership at upTo, so it adds the rooms whose current
+ * row is newer than upTo (a write racing the snapshot); a candidate from those who shares no room with
+ * the user is reported as left, which only tells the client to stop tracking someone it need not track.
+ */
+export async function membershipsAndChanges(
+  db: Db,
+  userId: string,
+  after: number,
+  upTo: number,
+): Promise<{ now: Map<string, MembershipAt>; changes: MembershipChange[]; departed: string[] }> {
+  const rows = await sql<CurrentRow & { kind: number; user_id: string | null }>`
+    WITH mine AS (
+      SELECT room_id FROM current_memberships
+      WHERE user_id = ${userId} AND (membership = 'join' OR stream_ordering > ${upTo})
+      UNION
+      SELECT room_id FROM room_memberships
+      WHERE user_id = ${userId} AND stream_ordering > ${after} AND stream_ordering <= ${upTo}
+    )
+    SELECT 0 AS kind, room_id, membership, event_id, stream_ordering, forgotten, NULL::text AS user_id
+    FROM current_memberships WHERE user_id = ${userId}
+    UNION ALL
+    SELECT 1, room_id, membership, event_id, stream_ordering, false, NULL
+    FROM room_memberships
+    WHERE user_id = ${userId} AND stream_ordering > ${after} AND stream_ordering <= ${upTo}
+    UNION ALL
+    SELECT DISTINCT 2, NULL, NULL, NULL, NULL::bigint, false, rm.user_id
+    FROM events e JOIN room_memberships rm ON rm.event_id = e.event_id
+    WHERE e.room_id IN (SELECT room_id FROM mine) AND e.type = 'm.room.member'
+      AND e.stream_ordering > ${after} AND e.stream_ordering <= ${upTo} AND rm.membership <> 'join'
+    ORDER BY 1, 5
+  `.execute(db);
+  const current = rows.rows.filter((r) => r.kind === 0);
+  const changes = rows.rows
+    .filter((r) => r.kind === 1)
+    .map((r) => ({
+      roomId: r.room_id,
+      membership: r.membership,
+      eventId: r.event_id,
+      streamOrdering: Number(r.stream_ordering),
+    }));
+  const departed = rows.rows.flatMap((r) => (r.kind === 2 && r.user_id !== null ? [r.user_id] : []));
+  return { now: await membershipsFromCurrent(db, userId, current, upTo), changes, departed };
+}
+
+interface CurrentRow {
+  room_id: string;
+  membership: string;
+  event_id: string;
+  stream_ordering: string | null;
+  forgotten: boolean;
+}
+
+async function membershipsFromCurrent(
+  db: Db,
+  userId: string,
+  current: readonly CurrentRow[],
+  upTo: number,
+): Promise<Map<string, MembershipAt>> {
   const out = new Map<string, MembershipAt>();
   const tooNew: string[] = [];
   for (const r of current) {
