@@ -13,7 +13,8 @@ type UpdateContext = Pick<HearthContext, "db" | "federation" | "clock" | "server
  * Applies an `m.device_list_update` to the cached list of a remote user, when we cache one. The update
  * follows on from what we hold when its `prev_id` names our version; otherwise we missed something and
  * resync the whole list through `user/devices` (on failure the entry is dropped, so the next keys/query
- * fetches it afresh rather than serving a stale list). Updates we already have are ignored.
+ * fetches it afresh rather than serving a stale list). Older updates are ignored; one at the version
+ * we hold is applied again (each carries its device's whole state, so that is harmless).
  */
 export async function applyRemoteDeviceUpdate(
   ctx: UpdateContext,
@@ -23,9 +24,11 @@ export async function applyRemoteDeviceUpdate(
   const [cached] = await getRemoteDeviceLists(ctx.db, [userId]);
   if (!cached) return;
   const streamId = content.stream_id;
-  if (typeof streamId !== "number" || streamId <= cached.streamId) return;
+  if (typeof streamId !== "number" || streamId < cached.streamId) return;
   const prev = Array.isArray(content.prev_id) ? content.prev_id : [];
-  if (!prev.includes(cached.streamId)) {
+  // One change of several devices (logout/all, delete_devices) comes as one update per device, all
+  // at the same stream_id: those after the first follow on from the version the first one set.
+  if (streamId !== cached.streamId && !prev.includes(cached.streamId)) {
     await resync(ctx, userId);
     return;
   }

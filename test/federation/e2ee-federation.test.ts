@@ -321,4 +321,41 @@ describe("used for remote users by the client API", () => {
     );
     expect(next.map((e) => e.content.n)).toEqual([2]);
   });
+  it("applies every device of one change (logout/all) that arrives as several updates at one stream_id", async () => {
+    const dave = await createTestUser(hs1, "dave", { deviceId: "D1" });
+    const sessions = [dave, await startSession(hs1.ctx, dave.userId, { deviceId: "D2" })];
+    sessions.push(await startSession(hs1.ctx, dave.userId, { deviceId: "D3" }));
+    for (const s of sessions) {
+      await clientApi(hs1, s.accessToken, "POST", "/keys/upload", {
+        device_keys: deviceKeys(dave.userId, s.deviceId, newKey()),
+      });
+    }
+    const room = await clientApi(hs1, dave.accessToken, "POST", "/createRoom", { preset: "public_chat" });
+    const roomId: string = room.body.room_id;
+    const join = await clientApi(
+      hs2,
+      bob.accessToken,
+      "POST",
+      `/join/${enc(roomId)}?server_name=hs1.test`,
+      {},
+    );
+    expect(join.status).toBe(200);
+    const query = () =>
+      clientApi(hs2, bob.accessToken, "POST", "/keys/query", { device_keys: { [dave.userId]: [] } });
+    expect(Object.keys((await query()).body.device_keys[dave.userId]).sort()).toEqual(["D1", "D2", "D3"]);
+
+    const since = await syncToken(hs2, bob);
+    expect((await clientApi(hs1, dave.accessToken, "POST", "/logout/all", {})).status).toBe(200);
+    await syncUntil(hs2, bob, changed(dave.userId), since);
+    // Wait until hs2 has applied all three updates (they may straddle syncs), then read its cache alone.
+    await hs1.ctx.federation.sender.settled("hs2.test");
+    fed.net.partition("hs1.test", "hs2.test");
+    try {
+      const cached = (await query()).body;
+      expect(cached.failures).toEqual({});
+      expect(cached.device_keys[dave.userId]).toEqual({});
+    } finally {
+      fed.net.heal();
+    }
+  });
 });

@@ -73,12 +73,17 @@ export async function roomMembersAnyState(db: Db, roomIds: readonly string[]): P
   return rows.map((r) => r.user_id);
 }
 
-/** The latest position at which `userId`'s devices changed, before `before` (0: none). */
+/**
+ * The latest position at which one of `userId`'s devices changed, before `before` (0: none): the
+ * user's device list version over federation. Cross-signing changes (null device) are left out, since
+ * m.signing_key_update carries no stream_id and the next device update must follow on from the last.
+ */
 export async function lastDeviceListChange(db: Db, userId: string, before: number): Promise<number> {
   const row = await db
     .selectFrom("device_list_changes")
     .select((eb) => eb.fn.max("stream_id").as("max"))
     .where("user_id", "=", userId)
+    .where("device_id", "is not", null)
     .where("stream_id", "<", String(before))
     .executeTakeFirst();
   return Number(row?.max ?? 0);
