@@ -27,6 +27,7 @@ import { migrateToLatest } from "./storage/migrate.ts";
 import { Notifier } from "./sync/notifier.ts";
 import { createSyncRuntime } from "./sync/runtime.ts";
 import { loadStreams } from "./sync/streams.ts";
+import { PlannerStatsKeeper } from "./storage/planner-stats.ts";
 import { createLogger, type Logger } from "./util/logger.ts";
 
 export interface Homeserver {
@@ -71,6 +72,8 @@ export interface HomeserverOptions {
 export class ServerNameMismatchError extends Error {}
 
 const ALL_RESOURCES: readonly Resource[] = ["client", "federation", "media", "admin", "metrics"];
+/** How often tables that grew past their planner statistics are analysed (see PlannerStatsKeeper). */
+const PLANNER_STATS_INTERVAL_MS = 5_000;
 
 export function signingKeyPath(config: HearthConfig): string {
   return config.signing_key_path;
@@ -88,6 +91,7 @@ export async function createHomeserver(
   let dbHandle: DbHandle | undefined;
   let writerLock: RoomWriterLock | undefined;
   let closeFederation: (() => Promise<void>) | undefined;
+  let plannerStats: PlannerStatsKeeper | undefined;
   try {
     let url = config.database.url;
     if (!url) {
@@ -98,6 +102,8 @@ export async function createHomeserver(
     }
     dbHandle = openDatabase(url, config.database.schema, config.database.pool_max);
     const migrationsApplied = await migrateToLatest(dbHandle.db, config.database.schema);
+    plannerStats = new PlannerStatsKeeper(dbHandle.db, config.database.schema, log);
+    plannerStats.start(PLANNER_STATS_INTERVAL_MS);
     const storedName = await initInstanceMeta(dbHandle.db, "server_name", config.server_name);
     if (storedName !== config.server_name) {
       throw new ServerNameMismatchError(
@@ -175,12 +181,14 @@ export async function createHomeserver(
       },
       opts.shutdownGraceMs ?? 5_000,
       federation.close,
+      plannerStats,
     );
     // Whatever the outbox held when the last process stopped goes out now.
     void sender.start();
     return homeserver;
   } catch (err) {
     writerLock?.release();
+    await plannerStats?.stop();
     await closeFederation?.().catch(() => undefined);
     await dbHandle?.close().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
@@ -196,6 +204,7 @@ function assemble(
   startup: Homeserver["startup"],
   graceMs: number,
   closeFederation: () => Promise<void>,
+  plannerStats: PlannerStatsKeeper,
 ): Homeserver {
   const apps = new Map<string, HearthApp>();
   const appFor = (resources: readonly Resource[]): HearthApp => {
@@ -231,6 +240,7 @@ function assemble(
         ctx.sync.typing.close();
         await ctx.federation.sender.stop();
         await ctx.admin.jobs.stop();
+        await plannerStats.stop();
         writerLock?.release();
         await closeFederation();
         await dbHandle.close();

@@ -72,8 +72,9 @@ export function createApp(ctx: HearthContext, resources: readonly Resource[]): H
     },
   });
   // Media uploads stream to disk under media.max_upload_bytes instead (src/media/receive.ts).
+  // Bodiless methods skip it: the limiter reads c.req.raw, which builds a whole web Request.
   app.use((c, next) =>
-    isMediaUploadPath(c.req.path)
+    c.req.method === "GET" || c.req.method === "HEAD" || isMediaUploadPath(c.req.path)
       ? next()
       : c.req.path.startsWith("/_matrix/federation/")
         ? federationBodyLimit(c, next)

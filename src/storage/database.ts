@@ -27,6 +27,31 @@ class SchemaDialect extends PostgresDialect {
   }
 }
 
+/** Statements one connection keeps prepared; texts past this many run unnamed (planned each time). */
+export const PREPARED_PER_CONNECTION = 300;
+
+/**
+ * A client that prepares each parameterised statement once per connection and reuses it, so the
+ * server parses and plans it once rather than on every execution (most of a short query's cost).
+ * Texts without parameters (BEGIN, lock statements with literals) go through the simple protocol.
+ */
+class PreparingClient extends pg.Client {
+  private readonly names = new Map<string, string>();
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- pg's overloaded signature
+  override query(config: any, values?: any, callback?: any): any {
+    if (typeof config === "string" && Array.isArray(values) && values.length > 0) {
+      let name = this.names.get(config);
+      if (name === undefined && this.names.size < PREPARED_PER_CONNECTION) {
+        name = `h${this.names.size}`;
+        this.names.set(config, name);
+      }
+      if (name !== undefined) return super.query({ name, text: config, values }, callback);
+    }
+    return super.query(config, values, callback);
+  }
+}
+
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export function assertSchemaName(schema: string): void {
@@ -42,6 +67,7 @@ export function openDatabase(url: string, schema: string, poolMax: number): DbHa
   const pool = new pg.Pool({
     connectionString: url,
     max: poolMax,
+    Client: PreparingClient,
     options: `-c search_path=${schema}`,
     idleTimeoutMillis: 30_000,
   });

@@ -239,6 +239,9 @@ export interface StreamWindowRows {
  * each asking window's delta starts from: incremental syncs need both, and one round trip is cheaper
  * than two.
  */
+/** Below every stream ordering (backfilled events have negative ones). */
+const MIN_BIGINT = "-9223372036854775808";
+
 export async function streamEventsDescMany(
   db: Db,
   windows: readonly StreamWindow[],
@@ -260,7 +263,8 @@ export async function streamEventsDescMany(
     CROSS JOIN LATERAL (
       SELECT * FROM events
       WHERE room_id = w.room_id AND ${timeline} AND stream_ordering <= w.up_to
-        AND (w.after IS NULL OR stream_ordering > w.after)
+        -- Not "after IS NULL OR …": a bound the index scan can stop at, or it reads the room's whole history.
+        AND stream_ordering > COALESCE(w.after, ${MIN_BIGINT}::bigint)
       ORDER BY stream_ordering DESC
       LIMIT w.lim
     ) e
