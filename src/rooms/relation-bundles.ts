@@ -36,11 +36,10 @@ export async function loadRelationBundles(
   const out = new Map<string, RelationBundle>();
   const stateless = parents.filter((ev) => typeof ev.pdu.state_key !== "string");
   if (stateless.length === 0) return out;
-  const related = await parentsWithRelations(
-    ctx.db,
-    stateless.map((ev) => ev.eventId),
-  );
-  const eligible = stateless.filter((ev) => related.has(ev.eventId));
+  // Reads that loaded the events may already know which have children (sync's timeline does).
+  const unknown = stateless.filter((ev) => ev.hasRelations === undefined).map((ev) => ev.eventId);
+  const related = await parentsWithRelations(ctx.db, unknown);
+  const eligible = stateless.filter((ev) => ev.hasRelations ?? related.has(ev.eventId));
   if (eligible.length === 0) return out;
   const maxStream = ctx.streams.events.persistedUpTo;
   const ids = eligible.map((ev) => ev.eventId);

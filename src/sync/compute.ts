@@ -24,7 +24,6 @@ import { planRooms, type RoomPlan } from "./room-plan.ts";
 import { StateGroups } from "./room-state.ts";
 import { loadTimelines } from "./room-timeline.ts";
 import { presenceContent } from "./presence.ts";
-import { deviceKeyCounts } from "./device-keys.ts";
 import { deviceListDelta } from "../e2ee/device-lists.ts";
 import type { SyncRequest } from "./sync-request.ts";
 import { toDeviceSection } from "./to-device.ts";
@@ -33,6 +32,7 @@ import { formatSyncToken, type SyncToken } from "./tokens.ts";
 type ComputeContext = Pick<HearthContext, "db" | "streams" | "clock" | "sync" | "rooms">;
 
 export interface SyncResult {
+  /** Without the device's key counts, which are read only for a body that is sent (long-poll.ts). */
   body: JsonObject;
   /** Nothing for the client: a long-poll keeps waiting. */
   empty: boolean;
@@ -205,12 +205,11 @@ export async function computeSync(
   );
 
   const joinedRoomIds = [...now.values()].filter((m) => m.membership === "join").map((m) => m.roomId);
-  const [toDevice, deviceLists, keyCounts] = await Promise.all([
+  const [toDevice, deviceLists] = await Promise.all([
     toDeviceSection(ctx, req, upTo),
     since
       ? deviceListDelta(ctx, req.userId, since, upTo, { joined: joinedRoomIds, changes, departed })
       : { changed: [], left: [] },
-    deviceKeyCounts(ctx, req.userId, req.deviceId),
   ]);
 
   const rooms: JsonObject = {};
@@ -225,7 +224,6 @@ export async function computeSync(
     account_data: { events: globalData },
     to_device: { events: toDevice.events },
     device_lists: { changed: deviceLists.changed, left: deviceLists.left },
-    ...keyCounts,
   };
   const empty =
     Object.keys(rooms).length === 0 &&

@@ -1,6 +1,7 @@
 import type { HearthContext } from "../context.ts";
 import type { JsonObject } from "../core/json.ts";
 import { computeSync, snapshotPositions } from "./compute.ts";
+import { deviceKeyCounts } from "./device-keys.ts";
 import { recordSyncPresence } from "./presence.ts";
 import type { SyncRequest } from "./sync-request.ts";
 import type { SyncToken } from "./tokens.ts";
@@ -33,11 +34,16 @@ export async function handleSync(
   await recordSyncPresence(ctx, req.userId, req.setPresence);
   const waits = req.since !== undefined && !req.fullState && req.timeoutMs > 0;
   const deadline = ctx.clock() + req.timeoutMs;
+  // Key counts go on every response, but a computation that ends up waiting needs none.
+  const respond = async (body: JsonObject): Promise<JsonObject> => ({
+    ...body,
+    ...(await deviceKeyCounts(ctx, req.userId, req.deviceId)),
+  });
   for (;;) {
     const snapshot = snapshotPositions(ctx);
     const result = await computeSync(ctx, req, snapshot);
     const remaining = deadline - ctx.clock();
-    if (!result.empty || !waits || remaining <= 0 || signal?.aborted) return result.body;
+    if (!result.empty || !waits || remaining <= 0 || signal?.aborted) return respond(result.body);
     const stop = new AbortController();
     const onAbort = (): void => stop.abort();
     signal?.addEventListener("abort", onAbort, { once: true });
@@ -45,7 +51,7 @@ export async function handleSync(
       const woken = ctx.notifier.wait(req.userId, result.joinedRoomIds, remaining, stop.signal);
       if (movedSince(snapshotPositions(ctx), snapshot)) continue;
       // Timed out or the client went away: the empty response, with a next_batch to continue from.
-      if ((await woken) === undefined) return result.body;
+      if ((await woken) === undefined) return respond(result.body);
     } finally {
       stop.abort();
       signal?.removeEventListener("abort", onAbort);

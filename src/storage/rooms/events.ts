@@ -18,6 +18,8 @@ export interface StoredEvent {
   redactedBy: string | null;
   stateGroupBefore: number | null;
   stateGroupAfter: number | null;
+  /** Whether any stored event relates to this one, where the read that loaded it asked (else unknown). */
+  hasRelations?: boolean;
 }
 
 const num = (v: string | null): number | null => (v === null ? null : Number(v));

@@ -249,7 +249,7 @@ export async function streamEventsDescMany(
   const out: StreamWindowRows = { events: new Map(), boundaries: new Map() };
   if (windows.length === 0) return out;
   const timeline = sql`outlier = false AND rejected_reason IS NULL AND soft_failed = false AND stream_ordering IS NOT NULL`;
-  const rows = await sql<Selectable<EventsTable> & { boundary: boolean }>`
+  const rows = await sql<Selectable<EventsTable> & { boundary: boolean; has_relations: boolean }>`
     WITH w AS (
       SELECT * FROM unnest(
         ${windows.map((w) => w.roomId)}::text[],
@@ -259,7 +259,9 @@ export async function streamEventsDescMany(
         ${windows.map((w) => w.boundary === true)}::boolean[]
       ) AS w(room_id, after, up_to, lim, boundary)
     )
-    SELECT e.*, false AS boundary FROM w
+    SELECT e.*, false AS boundary,
+      EXISTS (SELECT 1 FROM events r WHERE r.relates_to_id = e.event_id) AS has_relations
+    FROM w
     CROSS JOIN LATERAL (
       SELECT * FROM events
       WHERE room_id = w.room_id AND ${timeline} AND stream_ordering <= w.up_to
@@ -269,7 +271,7 @@ export async function streamEventsDescMany(
       LIMIT w.lim
     ) e
     UNION ALL
-    SELECT b.*, true AS boundary FROM w
+    SELECT b.*, true AS boundary, false AS has_relations FROM w
     CROSS JOIN LATERAL (
       SELECT * FROM events
       WHERE room_id = w.room_id AND ${timeline} AND stream_ordering <= w.after
@@ -288,7 +290,7 @@ export async function streamEventsDescMany(
       if (row.state_group_after !== null) out.boundaries.set(row.room_id, Number(row.state_group_after));
       continue;
     }
-    const ev = storedEventFromRow(row);
+    const ev = { ...storedEventFromRow(row), hasRelations: row.has_relations };
     let list = out.events.get(ev.roomId);
     if (!list) out.events.set(ev.roomId, (list = []));
     list.push(ev);
