@@ -162,7 +162,12 @@ export async function createHomeserver(
       notifier,
       streams,
       sync: createSyncRuntime(streams, notifier),
-      rooms: createRoomService({ config, clock, profiles: memberProfileLookup(dbHandle.db) }),
+      rooms: createRoomService({
+        config,
+        clock,
+        profiles: memberProfileLookup(dbHandle.db),
+        eventsPosition: streams.events.persistedUpTo,
+      }),
       admin: { jobs: new AdminJobs(opts.roomWriterLock === undefined || writerLock !== undefined) },
       media: await createMediaRuntime(config, dbHandle.db, log, clock()),
       federationInbound: createInboundRuntime(),

@@ -100,5 +100,7 @@ export async function startSession(
   const session = await ctx.db.transaction().execute((tx) => createSessionIn(tx, ctx, userId, opts));
   // Reusing a device id revoked its earlier tokens; forget them only now that this has committed.
   if (opts.deviceId !== undefined) ctx.accessTokens.forgetUser(userId);
+  // The device id may be one deleted earlier (its keys with it): counts cached for it are stale.
+  ctx.sync.deviceKeyCounts.changed(userId, session.deviceId);
   return session;
 }

@@ -32,14 +32,19 @@ export function parseKeyClaims(value: JsonObject[string] | undefined): KeyClaim[
  * is marked used. Devices (or users) without keys are left out, as the spec has it.
  */
 export async function claimLocalKeys(
-  ctx: Pick<HearthContext, "db">,
+  ctx: Pick<HearthContext, "db" | "sync">,
   claims: readonly KeyClaim[],
 ): Promise<Record<string, JsonObject>> {
   const oneTimeKeys: Record<string, JsonObject> = {};
   for (const w of claims) {
-    const key =
-      (await claimOneTimeKey(ctx.db, w.userId, w.deviceId, w.algorithm)) ??
-      (await claimFallbackKey(ctx.db, w.userId, w.deviceId, w.algorithm));
+    let key;
+    try {
+      key =
+        (await claimOneTimeKey(ctx.db, w.userId, w.deviceId, w.algorithm)) ??
+        (await claimFallbackKey(ctx.db, w.userId, w.deviceId, w.algorithm));
+    } finally {
+      ctx.sync.deviceKeyCounts.changed(w.userId, w.deviceId);
+    }
     if (!key) continue;
     (oneTimeKeys[w.userId] ??= {})[w.deviceId] = {
       [`${w.algorithm}:${key.keyId}`]: JSON.parse(key.keyJson) as JsonObject,
@@ -50,7 +55,7 @@ export async function claimLocalKeys(
 
 /** POST keys/claim: local devices' keys here, remote ones through their servers' `user/keys/claim`. */
 export async function claimKeys(
-  ctx: Pick<HearthContext, "db" | "serverName" | "federation" | "clock">,
+  ctx: Pick<HearthContext, "db" | "serverName" | "federation" | "clock" | "sync">,
   body: JsonObject,
 ): Promise<JsonObject> {
   const claims = parseKeyClaims(body.one_time_keys);

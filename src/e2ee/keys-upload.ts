@@ -60,23 +60,30 @@ export async function uploadKeys(
       ? []
       : parseKeys(objectAt(fallbackMap, "fallback_keys"), "fallback_keys");
 
-  let newDevice = false;
-  await ctx.db.transaction().execute(async (trx) => {
-    if (deviceKeys) {
-      const json = JSON.stringify(deviceKeys);
-      const stored = await insertDeviceKeys(trx, userId, deviceId, json);
-      if (stored.inserted) newDevice = true;
-      else if (signedPart(JSON.parse(stored.keyJson) as JsonObject) !== signedPart(deviceKeys)) {
-        throw invalidParam("This device already has different device keys; they cannot be changed");
+  let newDevice: boolean;
+  try {
+    newDevice = await ctx.db.transaction().execute(async (trx) => {
+      let inserted = false;
+      if (deviceKeys) {
+        const json = JSON.stringify(deviceKeys);
+        const stored = await insertDeviceKeys(trx, userId, deviceId, json);
+        inserted = stored.inserted;
+        if (!inserted && signedPart(JSON.parse(stored.keyJson) as JsonObject) !== signedPart(deviceKeys)) {
+          throw invalidParam("This device already has different device keys; they cannot be changed");
+        }
       }
-    }
-    const conflicts = await insertOneTimeKeys(trx, userId, deviceId, oneTime);
-    if (conflicts.length > 0) {
-      throw invalidParam(`One-time key ${conflicts.join(", ")} already exists with different content`);
-    }
-    // The last key given for an algorithm is the one kept.
-    for (const key of fallback) await upsertFallbackKey(trx, userId, deviceId, key);
-  });
+      const conflicts = await insertOneTimeKeys(trx, userId, deviceId, oneTime);
+      if (conflicts.length > 0) {
+        throw invalidParam(`One-time key ${conflicts.join(", ")} already exists with different content`);
+      }
+      // The last key given for an algorithm is the one kept.
+      for (const key of fallback) await upsertFallbackKey(trx, userId, deviceId, key);
+      return inserted;
+    });
+  } finally {
+    // After commit or rollback: /sync's cached key counts for the device are read again.
+    ctx.sync.deviceKeyCounts.changed(userId, deviceId);
+  }
   if (newDevice) await recordDeviceListChange(ctx, userId, [deviceId]);
   return { [SIGNED_CURVE25519]: 0, ...(await countOneTimeKeys(ctx.db, userId, deviceId)) };
 }

@@ -46,6 +46,7 @@ export async function withRoomWrite<T>(
         await commitRoomWrite(conn);
         return out;
       });
+      ctx.rooms.activity.wrote(roomId, position);
       if (result.cache) ctx.rooms.writeCache.put(roomId, result.cache);
       if (result.notify) ctx.rooms.commits.committed(position, [roomId], result.notify.userIds);
       if (result.federate && result.federate.length > 0) ctx.federation.sender.wake(result.federate);

@@ -3,6 +3,7 @@ import type { RoomVersion } from "../core/room-versions.ts";
 import { TokenBucketLimiter } from "../util/token-bucket.ts";
 import { CommitNotifications } from "./commit-notifications.ts";
 import { KeyedMutex } from "./keyed-mutex.ts";
+import { RoomActivity } from "./room-activity.ts";
 import { RoomWriteCache } from "./write-cache.ts";
 
 /** A user's global profile, as member events carry it. */
@@ -19,6 +20,8 @@ export interface RoomService {
   readonly locks: KeyedMutex;
   /** Wake-ups held until the events stream's persistedUpTo covers them. */
   readonly commits: CommitNotifications;
+  /** Each room's newest committed write, so /sync can skip rooms without new events. */
+  readonly activity: RoomActivity;
   /** `rate_limits.messages`: events sent by users through the client API, per user. */
   readonly messageLimiter: TokenBucketLimiter;
   /** Where join and invite events get the user's displayname and avatar from. */
@@ -34,10 +37,13 @@ export function createRoomService(opts: {
   clock: () => number;
   /** Until profiles are stored, member events carry no displayname or avatar. */
   profiles?: ProfileLookup;
+  /** The events stream's position at start (see RoomActivity). */
+  eventsPosition: number;
 }): RoomService {
   return {
     locks: new KeyedMutex(),
     commits: new CommitNotifications(),
+    activity: new RoomActivity(opts.eventsPosition),
     messageLimiter: new TokenBucketLimiter(opts.config.rate_limits.messages, opts.clock),
     profiles: opts.profiles ?? (async () => ({})),
     writeCache: new RoomWriteCache(),

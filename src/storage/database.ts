@@ -68,7 +68,12 @@ export function openDatabase(url: string, schema: string, poolMax: number): DbHa
     connectionString: url,
     max: poolMax,
     Client: PreparingClient,
-    options: `-c search_path=${schema}`,
+    // Generic plans: planning a statement once is the point of preparing it. With "auto", PostgreSQL
+    // keeps re-planning statements whose generic plan it rates worse than their custom plans (the
+    // sync timeline read among them), and planning cost more than running them. Our statements look
+    // rows up by key, where a generic plan is as good; PlannerStatsKeeper's ANALYZE replaces plans
+    // made while a table was nearly empty.
+    options: `-c search_path=${schema} -c plan_cache_mode=force_generic_plan`,
     idleTimeoutMillis: 30_000,
   });
   // An idle client losing its connection (database restart) must not crash the process.

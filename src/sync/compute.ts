@@ -142,9 +142,13 @@ export async function computeSync(
     groups: new StateGroups(ctx),
     formatter: new SyncEventFormatter(ctx, { userId: req.userId, deviceId: req.deviceId, filter }),
   };
-  // Incremental rooms have no new events when the events stream has not moved: no window to read.
+  // Incremental rooms have no new events when the events stream has not moved, or when nothing was
+  // written to them since: no window to read.
   const windows = plans.flatMap((p) =>
-    (p.kind === "join" && (p.full || moved("events"))) || p.kind === "leave"
+    (p.kind === "join" &&
+      (p.full ||
+        (moved("events") && (!since || ctx.rooms.activity.mayHaveEventsAfter(p.roomId, since.events))))) ||
+    p.kind === "leave"
       ? [timelineWindow(req, upTo, p)]
       : [],
   );

@@ -1,5 +1,6 @@
 import type { HearthContext } from "../context.ts";
 import { deviceKeyState } from "../storage/e2ee/one-time-keys.ts";
+import type { DeviceKeyCountsBody } from "./device-key-cache.ts";
 
 /**
  * `device_one_time_keys_count` and `device_unused_fallback_key_types` for the syncing device, on every
@@ -7,16 +8,15 @@ import { deviceKeyState } from "../storage/e2ee/one-time-keys.ts";
  * left, as clients expect.
  */
 export async function deviceKeyCounts(
-  ctx: Pick<HearthContext, "db">,
+  ctx: Pick<HearthContext, "db" | "sync">,
   userId: string,
   deviceId: string,
-): Promise<{
-  device_one_time_keys_count: Record<string, number>;
-  device_unused_fallback_key_types: string[];
-}> {
-  const { counts, unusedFallback } = await deviceKeyState(ctx.db, userId, deviceId);
-  return {
-    device_one_time_keys_count: { signed_curve25519: 0, ...counts },
-    device_unused_fallback_key_types: unusedFallback,
-  };
+): Promise<DeviceKeyCountsBody> {
+  return ctx.sync.deviceKeyCounts.get(userId, deviceId, async () => {
+    const { counts, unusedFallback } = await deviceKeyState(ctx.db, userId, deviceId);
+    return {
+      device_one_time_keys_count: { signed_curve25519: 0, ...counts },
+      device_unused_fallback_key_types: unusedFallback,
+    };
+  });
 }

@@ -1,3 +1,4 @@
+import { DeviceKeyCountsCache } from "./device-key-cache.ts";
 import { BoundedGroupFactsCache } from "./group-facts-cache.ts";
 import { LazyMemberCache } from "./lazy-members.ts";
 import type { Notifier } from "./notifier.ts";
@@ -23,6 +24,8 @@ export interface SyncRuntime {
   readonly toDeviceAcked: Map<string, number>;
   /** History visibility facts per (state group, user) for sync timelines. */
   readonly groupFacts: BoundedGroupFactsCache;
+  /** Each device's one-time and fallback key counts, until an upload or claim changes them. */
+  readonly deviceKeyCounts: DeviceKeyCountsCache;
 }
 
 export function createSyncRuntime(streams: Streams, notifier: Notifier): SyncRuntime {
@@ -37,5 +40,6 @@ export function createSyncRuntime(streams: Streams, notifier: Notifier): SyncRun
     presenceSeen: new Map(),
     toDeviceAcked: new Map(),
     groupFacts: new BoundedGroupFactsCache(),
+    deviceKeyCounts: new DeviceKeyCountsCache(),
   };
 }

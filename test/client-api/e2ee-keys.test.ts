@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Session } from "../../src/accounts/session.ts";
+import { startSession, type Session } from "../../src/accounts/session.ts";
+import { deleteDevices } from "../../src/storage/accounts/devices.ts";
 import { startTestHomeserver, type TestHomeserver } from "../support/homeserver.ts";
 import { createTestUser } from "../support/users.ts";
 import { call } from "../sync/helpers.ts";
@@ -205,6 +206,23 @@ describe("keys/claim", () => {
     expect((await call(hs, bob, "GET", "/sync")).body.device_unused_fallback_key_types).toEqual([
       "signed_curve25519",
     ]);
+  });
+
+  it("a device id deleted and logged into again starts with no keys in /sync", async () => {
+    const bob = await user("bob", "BDEV");
+    const key = newKey();
+    await post(bob, "/keys/upload", {
+      one_time_keys: { "signed_curve25519:K1": oneTimeKey(bob.userId, "BDEV", key) },
+      fallback_keys: { "signed_curve25519:FB": oneTimeKey(bob.userId, "BDEV", key, true) },
+    });
+    expect((await call(hs, bob, "GET", "/sync")).body.device_one_time_keys_count).toEqual({
+      signed_curve25519: 1,
+    });
+    await deleteDevices(hs.ctx.db, bob.userId, ["BDEV"]);
+    const again = await startSession(hs.ctx, bob.userId, { deviceId: "BDEV" });
+    const sync = await call(hs, again, "GET", "/sync");
+    expect(sync.body.device_one_time_keys_count).toEqual({ signed_curve25519: 0 });
+    expect(sync.body.device_unused_fallback_key_types).toEqual([]);
   });
 
   it("concurrent claims never hand out the same key", async () => {
