@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { CanonicalJsonError, encodeCanonicalJson, parseJsonBytes } from "../core/canonical-json.ts";
 import { isJsonObject, type JsonObject } from "../core/json.ts";
 import { badJson, MatrixError, notJson } from "../errors.ts";
+import { requestBytes } from "../http/request-body.ts";
 
 /**
  * A body that becomes event content, read losslessly: `JSON.parse` would turn `1.0` into the integer 1
@@ -11,7 +12,7 @@ import { badJson, MatrixError, notJson } from "../errors.ts";
  * the caller allows it (membership endpoints, which curl users and some clients call without one).
  */
 export async function readContentBody(c: Context, opts: { allowEmpty?: boolean } = {}): Promise<JsonObject> {
-  const bytes = new Uint8Array(await c.req.arrayBuffer());
+  const bytes = await requestBytes(c);
   if (bytes.every((b) => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09)) {
     if (opts.allowEmpty) return {};
     throw notJson("Request body is empty; expected a JSON object.");

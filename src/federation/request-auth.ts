@@ -13,6 +13,7 @@ import { MatrixError } from "../errors.ts";
 import type { HearthEnv } from "../http/types.ts";
 import { SignatureVerificationError } from "./contracts.ts";
 import { parseXMatrixAuthorization, XMatrixHeaderError, type XMatrixCredentials } from "./x-matrix-header.ts";
+import { requestBytes } from "../http/request-body.ts";
 import { xMatrixSignedJson } from "./x-matrix.ts";
 
 /**
@@ -62,7 +63,7 @@ function credentialsOf(header: string | undefined, serverName: string): XMatrixC
 export function requireServerAuth(ctx: HearthContext): MiddlewareHandler<HearthEnv> {
   return async (c, next) => {
     const credentials = credentialsOf(c.req.header("authorization"), ctx.serverName);
-    const raw = new Uint8Array(await c.req.arrayBuffer());
+    const raw = await requestBytes(c);
     let content: JsonValue | undefined;
     if (raw.length > 0) {
       try {

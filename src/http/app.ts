@@ -1,12 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { Hono, type MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
-import { cors } from "hono/cors";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { matchedRoutes } from "hono/route";
 import type { HearthContext } from "../context.ts";
-import { tooLarge } from "../errors.ts";
 import { isMediaUploadPath } from "../media/http/paths.ts";
+import { corsHeaders } from "./cors.ts";
+import { bufferedBody } from "./request-body.ts";
 import { errorHandler, methodNotAllowedResponse, notFoundHandler } from "./errors.ts";
 import { routeModulesFor } from "./resources.ts";
 import type { HearthApp, HearthEnv, Resource } from "./types.ts";
@@ -51,34 +50,20 @@ function observe(ctx: HearthContext): MiddlewareHandler<HearthEnv> {
 export function createApp(ctx: HearthContext, resources: readonly Resource[]): HearthApp {
   const app: HearthApp = new Hono<HearthEnv>();
   app.use(observe(ctx));
-  app.use(
-    cors({
-      origin: "*",
-      allowMethods: ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"],
-      allowHeaders: ["X-Requested-With", "Content-Type", "Authorization"],
-    }),
-  );
+  app.use(corsHeaders());
   app.use(methodNotAllowed({ app, onMethodNotAllowed: methodNotAllowedResponse }));
-  const jsonBodyLimit = bodyLimit({
-    maxSize: ctx.config.http.max_request_bytes,
-    onError: () => {
-      throw tooLarge();
-    },
-  });
-  const federationBodyLimit = bodyLimit({
-    maxSize: Math.max(ctx.config.http.max_request_bytes, FEDERATION_MAX_REQUEST_BYTES),
-    onError: () => {
-      throw tooLarge();
-    },
-  });
-  // Media uploads stream to disk under media.max_upload_bytes instead (src/media/receive.ts).
-  // Bodiless methods skip it: the limiter reads c.req.raw, which builds a whole web Request.
+  const jsonBody = bufferedBody(ctx.config.http.max_request_bytes);
+  const federationBody = bufferedBody(
+    Math.max(ctx.config.http.max_request_bytes, FEDERATION_MAX_REQUEST_BYTES),
+  );
+  // Media uploads stream to disk under media.max_upload_bytes instead (src/media/receive.ts); bodiless
+  // methods have nothing to read.
   app.use((c, next) =>
     c.req.method === "GET" || c.req.method === "HEAD" || isMediaUploadPath(c.req.path)
       ? next()
       : c.req.path.startsWith("/_matrix/federation/")
-        ? federationBodyLimit(c, next)
-        : jsonBodyLimit(c, next),
+        ? federationBody(c, next)
+        : jsonBody(c, next),
   );
   for (const register of routeModulesFor(resources)) register(app, ctx);
   app.notFound(notFoundHandler);

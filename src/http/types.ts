@@ -11,6 +11,8 @@ export interface HttpVariables {
   origin: string;
   /** Set by requireServerAuth: the body parsed losslessly from the verified bytes (undefined if none). */
   federationContent: JsonValue | undefined;
+  /** The body, read by bufferedBody on a Node listener (see requestBytes). */
+  body: Uint8Array | undefined;
 }
 
 export type HearthEnv = { Variables: HttpVariables };
