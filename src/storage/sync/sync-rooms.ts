@@ -272,6 +272,12 @@ export async function streamEventsDescMany(
     ) e
     UNION ALL
     SELECT b.*, true AS boundary, false AS has_relations FROM w
+    -- A probe per window, not EXISTS: that may be planned as a semi-join reading every event.
+    CROSS JOIN LATERAL (
+      SELECT 1 FROM events x
+      WHERE x.room_id = w.room_id AND x.stream_ordering > w.after AND x.stream_ordering <= w.up_to
+      LIMIT 1
+    ) news
     CROSS JOIN LATERAL (
       SELECT * FROM events
       WHERE room_id = w.room_id AND ${timeline} AND stream_ordering <= w.after
@@ -279,10 +285,7 @@ export async function streamEventsDescMany(
       ORDER BY stream_ordering DESC
       LIMIT 1
     ) b
-    WHERE w.boundary AND w.after IS NOT NULL AND EXISTS (
-      SELECT 1 FROM events x
-      WHERE x.room_id = w.room_id AND x.stream_ordering > w.after AND x.stream_ordering <= w.up_to
-    )
+    WHERE w.boundary AND w.after IS NOT NULL
   `.execute(db);
   for (const row of rows.rows) {
     if (row.boundary) {
