@@ -8,7 +8,7 @@ import { checkAuth } from "../core/auth-rules.ts";
 import { authStateKeys, checkAgainstAuthEvents } from "../core/auth/received-event.ts";
 import type { Db } from "../storage/database.ts";
 import { getCurrentStateIdsFor } from "../storage/rooms/current-state-writes.ts";
-import { getEvent, getEvents } from "../storage/rooms/events.ts";
+import { getEvents, type StoredEvent } from "../storage/rooms/events.ts";
 import { getForwardExtremities } from "../storage/rooms/forward-extremities.ts";
 import { deleteOutlier } from "../storage/rooms/outlier-writes.ts";
 import { loadStateGroup } from "../storage/rooms/state-groups.ts";
@@ -57,13 +57,19 @@ export interface OutlierInput {
 }
 
 /** The room's create event: cited by v1–v11 events, implied by the room id in v12. */
-async function roomCreateEvent(
-  tx: Db,
+/** Where the room's create event is: its id in versions that derive the room id from it. */
+function createEventId(roomId: string, version: RoomVersion): string | undefined {
+  return version.roomIdFromCreateEvent ? `$${roomId.slice(1)}` : undefined;
+}
+
+function roomCreateEvent(
   roomId: string,
   version: RoomVersion,
   authEvents: readonly IdentifiedPdu[],
-): Promise<IdentifiedPdu | undefined> {
-  if (version.roomIdFromCreateEvent) return (await getEvent(tx, `$${roomId.slice(1)}`))?.pdu;
+  stored: ReadonlyMap<string, StoredEvent>,
+): IdentifiedPdu | undefined {
+  const id = createEventId(roomId, version);
+  if (id !== undefined) return stored.get(id)?.pdu;
   return authEvents.find((e) => e.type === "m.room.create" && e.state_key === "");
 }
 
@@ -115,10 +121,11 @@ async function stateBeforeRemote(
   tx: Db,
   input: RemoteEventInput,
   extremities: readonly string[],
+  stored: ReadonlyMap<string, StoredEvent>,
 ): Promise<StateBefore> {
   const { roomId, version, event } = input;
   const prevIds = prevEventIds(event);
-  const prevs = await getEvents(tx, prevIds);
+  const prevs = new Map(prevIds.flatMap((id) => (stored.has(id) ? [[id, stored.get(id)!] as const] : [])));
   if (prevIds.every((id) => prevs.get(id)?.stateGroupAfter != null)) {
     return computeStateBefore(tx, roomId, version, prevIds, extremities, prevs);
   }
@@ -167,12 +174,21 @@ export async function acceptRemoteEvent(
 ): Promise<RemoteEventOutcome> {
   const { roomId, version, event } = input;
   return withRoomWrite<RemoteEventOutcome>(ctx, roomId, async (tx, position) => {
-    const existing = await getEvent(tx, event.event_id);
+    const authIds = authEventIds(event);
+    // The event itself, its auth and prev events and the create event, in one round trip: the room
+    // is locked meanwhile, so every one saved shortens the wait of the room's next event.
+    const createId = createEventId(roomId, version);
+    const stored = await getEvents(tx, [
+      event.event_id,
+      ...authIds,
+      ...prevEventIds(event),
+      ...(createId === undefined ? [] : [createId]),
+    ]);
+    const existing = stored.get(event.event_id);
     if (existing && !existing.outlier) {
       return { value: { status: "known", reason: existing.rejectedReason ?? undefined } };
     }
-    const authIds = authEventIds(event);
-    const auth = await getEvents(tx, authIds);
+    const auth = stored;
     const missingAuth = authIds.filter((id) => !auth.has(id));
     if (missingAuth.length > 0) {
       return { value: { status: "missing", reason: `unknown auth events: ${missingAuth.join(", ")}` } };
@@ -180,7 +196,7 @@ export async function acceptRemoteEvent(
     const authEvents = authIds.map((id) => auth.get(id)!.pdu);
     const rejectedAuth = new Set(authIds.filter((id) => auth.get(id)!.rejectedReason !== null));
     const create =
-      event.type === "m.room.create" ? undefined : await roomCreateEvent(tx, roomId, version, authEvents);
+      event.type === "m.room.create" ? undefined : roomCreateEvent(roomId, version, authEvents, stored);
     let reason = input.rejectedReason;
     if (reason === undefined) {
       const result = checkAgainstAuthEvents(version, event, authEvents, rejectedAuth, create);
@@ -190,7 +206,7 @@ export async function acceptRemoteEvent(
     const extremities = (await getForwardExtremities(tx, roomId)).map((e) => e.eventId);
     let before: StateBefore | undefined;
     try {
-      before = await stateBeforeRemote(tx, input, extremities);
+      before = await stateBeforeRemote(tx, input, extremities, stored);
     } catch (e) {
       if (!(e instanceof MissingPrevStateError)) throw e;
       // A rejected event needs no state; anything else must wait until its prev state is known.

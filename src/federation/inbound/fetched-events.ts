@@ -4,7 +4,7 @@ import { authEventIds, type IdentifiedPdu } from "../../core/pdu.ts";
 import type { RoomVersion } from "../../core/room-versions.ts";
 import type { HearthContext } from "../../context.ts";
 import { storeOutliers, type OutlierInput } from "../../rooms/remote-events.ts";
-import { getEvent, getEvents } from "../../storage/rooms/events.ts";
+import { getEvent, getEvents, type StoredEvent } from "../../storage/rooms/events.ts";
 import { checkReceivedPdu, DroppedPduError } from "./check-pdu.ts";
 import type { FederationPeers } from "./peers.ts";
 import { fetchRemoteAuthChain, fetchRemoteEvent, RemoteFetchError } from "./remote-events.ts";
@@ -141,8 +141,11 @@ export async function ensureAuthEvents(
   roomId: string,
   version: RoomVersion,
   event: IdentifiedPdu,
+  /** Events already read for this event (its auth events among them), saving a lookup. */
+  known?: ReadonlyMap<string, StoredEvent>,
 ): Promise<void> {
-  let missing = await unknownIds(ctx, authEventIds(event));
+  const authIds = authEventIds(event);
+  let missing = known ? [...new Set(authIds)].filter((id) => !known.has(id)) : await unknownIds(ctx, authIds);
   if (missing.length === 0) return;
   try {
     const chain = await fetchRemoteAuthChain(peers.client, origin, roomId, event.event_id);

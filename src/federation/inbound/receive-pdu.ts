@@ -1,11 +1,11 @@
 import { isJsonObject, type JsonObject, type JsonValue } from "../../core/json.ts";
-import { prevEventIds, stateKeyOf, type IdentifiedPdu } from "../../core/pdu.ts";
+import { authEventIds, prevEventIds, stateKeyOf, type IdentifiedPdu } from "../../core/pdu.ts";
 import type { RoomVersion } from "../../core/room-versions.ts";
 import { roomVersions } from "../../rooms/room-versions.ts";
 import { stateTupleKey, type StateTupleKey } from "../../core/state-key.ts";
 import type { HearthContext } from "../../context.ts";
 import { acceptRemoteEvent, type RemoteEventOutcome } from "../../rooms/remote-events.ts";
-import { getEvent, getEvents } from "../../storage/rooms/events.ts";
+import { getEvents, type StoredEvent } from "../../storage/rooms/events.ts";
 import { getForwardExtremities } from "../../storage/rooms/forward-extremities.ts";
 import { checkReceivedPdu, claimedRoomId, DroppedPduError } from "./check-pdu.ts";
 import { ensureAuthEvents, fetchEvents, storeFetchedEvents, unknownIds } from "./fetched-events.ts";
@@ -68,10 +68,14 @@ export async function stateAfterRemotePrev(
   return state;
 }
 
-async function missingPrevs(ctx: HearthContext, event: IdentifiedPdu): Promise<string[]> {
+async function missingPrevs(
+  ctx: HearthContext,
+  event: IdentifiedPdu,
+  known?: ReadonlyMap<string, StoredEvent>,
+): Promise<string[]> {
   const ids = prevEventIds(event);
-  const known = await getEvents(ctx.db, ids);
-  return ids.filter((id) => known.get(id)?.stateGroupAfter == null);
+  const stored = known ?? (await getEvents(ctx.db, ids));
+  return ids.filter((id) => stored.get(id)?.stateGroupAfter == null);
 }
 
 /**
@@ -86,9 +90,13 @@ async function fillGap(
   version: RoomVersion,
   event: IdentifiedPdu,
   opts: ReceiveOptions,
+  known: ReadonlyMap<string, StoredEvent>,
 ): Promise<Map<string, Map<StateTupleKey, string>>> {
-  let missing = await missingPrevs(ctx, event);
   const states = new Map<string, Map<StateTupleKey, string>>();
+  // The usual case, every prev event stored with its state, is decided on what was already read;
+  // otherwise it is read again, as another origin may have delivered a prev event meanwhile.
+  if ((await missingPrevs(ctx, event, known)).length === 0) return states;
+  let missing = await missingPrevs(ctx, event);
   if (missing.length === 0) return states;
   if (opts.fillGaps) {
     const earliest = (await getForwardExtremities(ctx.db, roomId)).map((e) => e.eventId);
@@ -142,14 +150,16 @@ export async function receivePdu(
     const checked = await checkReceivedPdu(peers.keyring, raw, version, roomId);
     const event = checked.event;
     eventId = event.event_id;
-    const existing = await getEvent(ctx.db, eventId);
+    // The event, its auth events and its prev events, in one read.
+    const known = await getEvents(ctx.db, [eventId, ...authEventIds(event), ...prevEventIds(event)]);
+    const existing = known.get(eventId);
     if (existing && !existing.outlier) {
       return existing.rejectedReason === null
         ? { eventId, outcome: "known" }
         : { eventId, outcome: "known", error: `rejected: ${existing.rejectedReason}` };
     }
-    await ensureAuthEvents(ctx, peers, origin, roomId, version, event);
-    const prevStates = await fillGap(ctx, peers, origin, roomId, version, event, opts);
+    await ensureAuthEvents(ctx, peers, origin, roomId, version, event, known);
+    const prevStates = await fillGap(ctx, peers, origin, roomId, version, event, opts, known);
     const outcome = await acceptRemoteEvent(ctx, {
       roomId,
       version,
