@@ -128,7 +128,10 @@ export async function serializeEvents(
           ctx.db,
           opts.userId,
           opts.deviceId,
-          events.filter((ev) => ev.pdu.sender === opts.userId).map((ev) => ev.eventId),
+          // Reads that loaded the events for this device may have brought the ids along (sync's do).
+          events
+            .filter((ev) => ev.pdu.sender === opts.userId && ev.transactionId === undefined)
+            .map((ev) => ev.eventId),
         ),
     bundleMode === "none"
       ? new Map<string, RelationBundle>()
@@ -146,7 +149,7 @@ export async function serializeEvents(
         now,
         version,
         includeRoomId: opts.includeRoomId,
-        transactionId: txnIds.get(ev.eventId),
+        transactionId: ev.transactionId ?? txnIds.get(ev.eventId),
         replaces: replaced.get(ev.eventId),
         redactedBecause: redaction
           ? toClientEvent(redaction, { now, version, includeRoomId: opts.includeRoomId })

@@ -152,7 +152,7 @@ export async function computeSync(
       ? [timelineWindow(req, upTo, p)]
       : [],
   );
-  const timelines = await loadTimelines(ctx, windows);
+  const timelines = await loadTimelines(ctx, windows, req.deviceId);
   // Full sections need their whole state at the start (or end) of the timeline: load it in one go.
   const fullGroups = plans.flatMap((p) => {
     const events = p.kind === "join" && p.full ? timelines.get(p.roomId)?.events : undefined;

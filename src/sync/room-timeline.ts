@@ -136,6 +136,7 @@ async function runScan(ctx: TimelineContext, scan: Scan): Promise<Timeline> {
 export async function loadTimelines(
   ctx: TimelineContext,
   windows: readonly TimelineWindow[],
+  deviceId: string,
 ): Promise<Map<string, Timeline>> {
   const out = new Map<string, Timeline>();
   if (windows.length === 0) return out;
@@ -149,6 +150,7 @@ export async function loadTimelines(
       limit: s.batch,
       boundary: s.w.delta,
     })),
+    { userId: windows[0]!.userId, deviceId },
   );
   const userId = windows[0]!.userId;
   const verdicts = await checkEventsVisibility(ctx, userId, [...events.values()].flat(), ctx.sync.groupFacts);

@@ -24,7 +24,10 @@ it("batched reads agree with the one-at-a-time ones", async () => {
     { roomId: a, upTo, limit: 40 },
     { roomId: b, after: 3, upTo, limit: 5, boundary: true },
   ];
-  const batched = await streamEventsDescMany(hs.ctx.db, windows);
+  const batched = await streamEventsDescMany(hs.ctx.db, windows, {
+    userId: alice.userId,
+    deviceId: alice.deviceId,
+  });
   expect(batched.events.get(b)).toHaveLength(5);
   // The delta's starting point comes with the rows: the group the single-room query finds at `after`.
   expect(batched.boundaries.get(b)).toBe((await latestEventAtStream(hs.ctx.db, b, 3))?.stateGroupAfter);

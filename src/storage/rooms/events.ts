@@ -20,6 +20,11 @@ export interface StoredEvent {
   stateGroupAfter: number | null;
   /** Whether any stored event relates to this one, where the read that loaded it asked (else unknown). */
   hasRelations?: boolean;
+  /**
+   * The client transaction id it was sent with, for the device the read was for, where the read
+   * asked (null: sent otherwise); else unknown.
+   */
+  transactionId?: string | null;
 }
 
 const num = (v: string | null): number | null => (v === null ? null : Number(v));

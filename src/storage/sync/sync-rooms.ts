@@ -245,11 +245,15 @@ const MIN_BIGINT = "-9223372036854775808";
 export async function streamEventsDescMany(
   db: Db,
   windows: readonly StreamWindow[],
+  /** The reading device: each of its own events comes with the client's transaction id, if any. */
+  reader: { userId: string; deviceId: string },
 ): Promise<StreamWindowRows> {
   const out: StreamWindowRows = { events: new Map(), boundaries: new Map() };
   if (windows.length === 0) return out;
   const timeline = sql`outlier = false AND rejected_reason IS NULL AND soft_failed = false AND stream_ordering IS NOT NULL`;
-  const rows = await sql<Selectable<EventsTable> & { boundary: boolean; has_relations: boolean }>`
+  const rows = await sql<
+    Selectable<EventsTable> & { boundary: boolean; has_relations: boolean; txn_id: string | null }
+  >`
     WITH w AS (
       SELECT * FROM unnest(
         ${windows.map((w) => w.roomId)}::text[],
@@ -260,7 +264,12 @@ export async function streamEventsDescMany(
       ) AS w(room_id, after, up_to, lim, boundary)
     )
     SELECT e.*, false AS boundary,
-      EXISTS (SELECT 1 FROM events r WHERE r.relates_to_id = e.event_id) AS has_relations
+      EXISTS (SELECT 1 FROM events r WHERE r.relates_to_id = e.event_id) AS has_relations,
+      CASE WHEN e.sender = ${reader.userId} THEN (
+        SELECT t.txn_id FROM event_txn_ids t
+        WHERE t.event_id = e.event_id AND t.user_id = ${reader.userId} AND t.device_id = ${reader.deviceId}
+        LIMIT 1
+      ) END AS txn_id
     FROM w
     CROSS JOIN LATERAL (
       SELECT * FROM events
@@ -271,7 +280,7 @@ export async function streamEventsDescMany(
       LIMIT w.lim
     ) e
     UNION ALL
-    SELECT b.*, true AS boundary, false AS has_relations FROM w
+    SELECT b.*, true AS boundary, false AS has_relations, NULL::text AS txn_id FROM w
     -- A probe per window, not EXISTS: that may be planned as a semi-join reading every event.
     CROSS JOIN LATERAL (
       SELECT 1 FROM events x
@@ -293,7 +302,7 @@ export async function streamEventsDescMany(
       if (row.state_group_after !== null) out.boundaries.set(row.room_id, Number(row.state_group_after));
       continue;
     }
-    const ev = { ...storedEventFromRow(row), hasRelations: row.has_relations };
+    const ev = { ...storedEventFromRow(row), hasRelations: row.has_relations, transactionId: row.txn_id };
     let list = out.events.get(ev.roomId);
     if (!list) out.events.set(ev.roomId, (list = []));
     list.push(ev);
