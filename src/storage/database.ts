@@ -46,9 +46,21 @@ class PreparingClient extends pg.Client {
         name = `h${this.names.size}`;
         this.names.set(config, name);
       }
-      if (name !== undefined) return super.query({ name, text: config, values }, callback);
+      if (name !== undefined && callback === undefined) return this.named(name, config, values);
     }
     return super.query(config, values, callback);
+  }
+
+  /** A named statement, built as a Query itself: a config object would be cloned on every call. */
+  private named(name: string, text: string, values: unknown[]): Promise<pg.QueryResult> {
+    return new Promise((resolve, reject) => {
+      const query = new pg.Query(text, values, (err: Error | undefined, result: pg.QueryResult) =>
+        err ? reject(err) : resolve(result),
+      );
+      // Not in pg's types, though Query reads it (it is what makes the statement named).
+      (query as unknown as { name: string }).name = name;
+      super.query(query);
+    });
   }
 }
 

@@ -34,6 +34,14 @@ describe("prepared statements", () => {
     expect(doubled).toHaveLength(1);
   });
 
+  it("rejects with the server's error when a prepared statement fails, and the connection goes on", async () => {
+    for (let i = 0; i < 2; i++) {
+      await expect(sql`SELECT 1 / ${0}::int AS v`.execute(handle.db)).rejects.toThrow(/division by zero/);
+    }
+    const row = await sql<{ v: number }>`SELECT 1 / ${1}::int AS v`.execute(handle.db);
+    expect(row.rows[0]!.v).toBe(1);
+  });
+
   it("runs texts past the per-connection cap unprepared, still correctly", async () => {
     for (let i = 0; i < PREPARED_PER_CONNECTION + 20; i++) {
       const row = await sql<{ v: number }>`SELECT ${i}::int + ${sql.lit(i)} AS v`.execute(handle.db);
