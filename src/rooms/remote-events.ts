@@ -9,12 +9,13 @@ import { authStateKeys, checkAgainstAuthEvents } from "../core/auth/received-eve
 import type { Db } from "../storage/database.ts";
 import { getCurrentStateIdsFor } from "../storage/rooms/current-state-writes.ts";
 import { getEvents, type StoredEvent } from "../storage/rooms/events.ts";
-import { getForwardExtremities } from "../storage/rooms/forward-extremities.ts";
+import { readWriteSnapshot } from "../storage/rooms/room-lock.ts";
 import { deleteOutlier } from "../storage/rooms/outlier-writes.ts";
 import { loadStateGroup } from "../storage/rooms/state-groups.ts";
-import { persistEvent } from "./persist-event.ts";
+import { persistEvent, type PersistOutcome } from "./persist-event.ts";
 import { resolveStoredStates } from "./resolve-stored-states.ts";
-import { withRoomWrite } from "./room-write.ts";
+import { withRoomWrite, withRoomWriteBatch } from "./room-write.ts";
+import { RoomWriteCache, type CachedRoom } from "./write-cache.ts";
 import {
   computeStateBefore,
   MissingPrevStateError,
@@ -146,109 +147,319 @@ async function stateBeforeRemote(
   return stateBeforeFromMap(resolved, { deltaBase, isCurrent: false, prevEvents: prevs });
 }
 
-async function authAgainst(
+/** Current state as far as the batch has read it, while the batch keeps it true (see `BatchState`). */
+interface CurrentEntries {
+  /** Entries of current state by key (null: known absent), as in the write cache. */
+  state: Map<StateTupleKey, IdentifiedPdu | null>;
+  /** Delta depths of the extremities' state groups, where known. */
+  depths: Map<number, number>;
+}
+
+/** What one room write carries from event to event of a batch. */
+interface BatchState {
+  /** Events read (or stored) in this write by id; `absent` holds ids read and not found. */
+  stored: Map<string, StoredEvent>;
+  absent: Set<string>;
+  extremities: string[];
+  /**
+   * Entries of current state, kept while each event is stored as a plain extension of the room (built
+   * on current state, becoming its only extremity); dropped at anything else, and by a redaction.
+   */
+  current: CurrentEntries | undefined;
+}
+
+/** The events among `ids` not yet read in this write, read in one round trip. */
+async function readMissing(tx: Db, batch: BatchState, ids: readonly string[]): Promise<void> {
+  const wanted = [...new Set(ids)].filter((id) => !batch.stored.has(id) && !batch.absent.has(id));
+  if (wanted.length === 0) return;
+  const read = await getEvents(tx, wanted);
+  for (const id of wanted) {
+    const ev = read.get(id);
+    if (ev) batch.stored.set(id, ev);
+    else batch.absent.add(id);
+  }
+}
+
+function eventIdsOf(input: RemoteEventInput): string[] {
+  const createId = createEventId(input.roomId, input.version);
+  return [
+    input.event.event_id,
+    ...authEventIds(input.event),
+    ...prevEventIds(input.event),
+    ...(createId === undefined ? [] : [createId]),
+  ];
+}
+
+/** The state at `keys` by event, from what the batch holds of current state where it can. */
+async function authStateFor(
   tx: Db,
+  batch: BatchState,
+  before: StateBefore,
+  keys: readonly StateTupleKey[],
+): Promise<Map<StateTupleKey, IdentifiedPdu>> {
+  const entries = before.isCurrent ? batch.current?.state : undefined;
+  const missing = entries ? keys.filter((k) => !entries.has(k)) : keys;
+  const ids = missing.length === 0 ? new Map<StateTupleKey, string>() : await before.lookup(missing);
+  await readMissing(tx, batch, [...ids.values()]);
+  const out = new Map<StateTupleKey, IdentifiedPdu>();
+  for (const k of missing) {
+    const id = ids.get(k);
+    const ev = id === undefined ? undefined : batch.stored.get(id)?.pdu;
+    entries?.set(k, ev ?? null);
+    if (ev) out.set(k, ev);
+  }
+  if (entries) {
+    for (const k of keys) {
+      const ev = entries.get(k);
+      if (ev) out.set(k, ev);
+    }
+  }
+  return out;
+}
+
+async function authAgainstIds(
+  tx: Db,
+  batch: BatchState,
   version: RoomVersion,
   event: IdentifiedPdu,
   ids: ReadonlyMap<StateTupleKey, string>,
 ): Promise<string | undefined> {
-  const events = await getEvents(tx, [...ids.values()]);
+  await readMissing(tx, batch, [...ids.values()]);
   const state = new Map<StateTupleKey, IdentifiedPdu>();
   for (const [k, id] of ids) {
-    const ev = events.get(id);
+    const ev = batch.stored.get(id);
     if (ev) state.set(k, ev.pdu);
   }
+  return authFailure(version, event, state);
+}
+
+function authFailure(
+  version: RoomVersion,
+  event: IdentifiedPdu,
+  state: ReadonlyMap<StateTupleKey, IdentifiedPdu>,
+): string | undefined {
   const result = checkAuth(version, event, state);
   return result.allowed ? undefined : result.reason;
 }
 
+interface Accepted {
+  outcome: RemoteEventOutcome;
+  userIds: readonly string[];
+  federate?: readonly string[];
+}
+
 /**
- * Steps 4–6 of the checks on receipt, then storage, in one room write: auth against the cited auth
- * events (reject), against the state before the event (reject), against current state (soft fail).
- * Rejected and soft-failed events are stored but never become forward extremities or current state.
- * An event stored earlier as an outlier is stored again, now with its state.
+ * Steps 4–6 of the checks on receipt for one event inside the batch's room write, then storage: auth
+ * against the cited auth events (reject), against the state before the event (reject), against
+ * current state (soft fail).
+ */
+async function acceptInBatch(
+  ctx: HearthContext,
+  tx: Db,
+  batch: BatchState,
+  input: RemoteEventInput,
+  position: number,
+): Promise<Accepted> {
+  const { roomId, version, event } = input;
+  const none: readonly string[] = [];
+  await readMissing(tx, batch, eventIdsOf(input));
+  const stored = batch.stored;
+  const existing = stored.get(event.event_id);
+  if (existing && !existing.outlier) {
+    return { outcome: { status: "known", reason: existing.rejectedReason ?? undefined }, userIds: none };
+  }
+  const authIds = authEventIds(event);
+  const missingAuth = authIds.filter((id) => !stored.has(id));
+  if (missingAuth.length > 0) {
+    return {
+      outcome: { status: "missing", reason: `unknown auth events: ${missingAuth.join(", ")}` },
+      userIds: none,
+    };
+  }
+  const authEvents = authIds.map((id) => stored.get(id)!.pdu);
+  const rejectedAuth = new Set(authIds.filter((id) => stored.get(id)!.rejectedReason !== null));
+  const create =
+    event.type === "m.room.create" ? undefined : roomCreateEvent(roomId, version, authEvents, stored);
+  let reason = input.rejectedReason;
+  if (reason === undefined) {
+    const result = checkAgainstAuthEvents(version, event, authEvents, rejectedAuth, create);
+    if (!result.allowed) reason = `auth events: ${result.reason}`;
+  }
+
+  const extremities = batch.extremities;
+  let before: StateBefore | undefined;
+  try {
+    before = await stateBeforeRemote(tx, input, extremities, stored);
+  } catch (e) {
+    if (!(e instanceof MissingPrevStateError)) throw e;
+    // A rejected event needs no state; anything else must wait until its prev state is known.
+    if (reason === undefined) return { outcome: { status: "missing", reason: e.message }, userIds: none };
+  }
+
+  const keys = authStateKeys(version, event);
+  if (reason === undefined && before) {
+    const failure = authFailure(version, event, await authStateFor(tx, batch, before, keys));
+    if (failure !== undefined) reason = `state before the event: ${failure}`;
+  }
+  let softFailed = false;
+  if (reason === undefined && before && !before.isCurrent && !input.backfill) {
+    const currentIds = await getCurrentStateIdsFor(tx, roomId, keys);
+    softFailed = (await authAgainstIds(tx, batch, version, event, currentIds)) !== undefined;
+  }
+  if (existing) await deleteOutlier(tx, event.event_id);
+  const current = before?.isCurrent ? batch.current : undefined;
+  const outcome = await persistEvent(tx, {
+    roomId,
+    version,
+    event,
+    before,
+    streamOrdering: input.backfill?.streamOrdering ?? position,
+    rejectedReason: reason ?? null,
+    softFailed,
+    backfilled: input.backfill !== undefined,
+    extremities,
+    stateGroupDepths: current?.depths,
+    now: ctx.clock(),
+  });
+  stored.set(event.event_id, outcome.stored);
+  batch.absent.delete(event.event_id);
+  followOutcome(batch, event, outcome, current);
+
+  if (reason !== undefined) return { outcome: { status: "rejected", reason }, userIds: none };
+  if (softFailed) return { outcome: { status: "soft_failed" }, userIds: none };
+  if (input.backfill) return { outcome: { status: "accepted" }, userIds: none };
+  const federate = input.fanOut
+    ? await recordOutbound(ctx, tx, {
+        roomId,
+        event,
+        streamOrdering: position,
+        builtOn: extremities,
+        extremitiesAfter: outcome.extremities,
+        membershipChanged: true,
+      })
+    : undefined;
+  return { outcome: { status: "accepted" }, userIds: outcome.membershipUsers, federate };
+}
+
+/** Brings the batch's extremities and current-state entries past a stored event. */
+function followOutcome(
+  batch: BatchState,
+  event: IdentifiedPdu,
+  outcome: PersistOutcome,
+  current: CurrentEntries | undefined,
+): void {
+  if (outcome.redacted !== undefined || event.type === "m.room.redaction") {
+    // A redaction rewrote a stored event, which the batch may hold: read it again if needed.
+    if (outcome.redacted !== undefined) batch.stored.delete(outcome.redacted);
+    batch.current = undefined;
+  }
+  // Rejected, soft-failed and backfilled events change neither extremities nor current state.
+  if (outcome.extremities === undefined) return;
+  batch.extremities = outcome.extremities;
+  const extendsRoom =
+    current !== undefined &&
+    batch.current === current &&
+    outcome.extremities.length === 1 &&
+    outcome.extremities[0] === event.event_id;
+  if (!extendsRoom) {
+    batch.current = undefined;
+    return;
+  }
+  for (const [key, id] of outcome.stateChanges ?? []) {
+    if (id !== event.event_id) {
+      batch.current = undefined;
+      return;
+    }
+    current.state.set(key, outcome.stored.pdu);
+  }
+  current.depths = new Map();
+  if (outcome.stateGroupAfter !== null && outcome.stateGroupAfterDepth !== undefined) {
+    current.depths.set(outcome.stateGroupAfter, outcome.stateGroupAfterDepth);
+  }
+}
+
+/** The write cache entry the batch leaves: the room as a plain extension left it, else none. */
+function cacheAfter(batch: BatchState, version: RoomVersion): CachedRoom | undefined {
+  const [only] = batch.extremities;
+  const prev = only === undefined ? undefined : batch.stored.get(only);
+  if (!batch.current || batch.extremities.length !== 1 || !prev) return undefined;
+  return {
+    version,
+    extremities: batch.extremities,
+    prevEvents: new Map([[only!, prev]]),
+    state: batch.current.state,
+    stateGroupDepths: batch.current.depths,
+  };
+}
+
+/**
+ * Accepts one received event: `acceptRemoteEvents` with a batch of one. Rejected and soft-failed
+ * events are stored but never become forward extremities or current state. An event stored earlier as
+ * an outlier is stored again, now with its state.
  */
 export async function acceptRemoteEvent(
   ctx: HearthContext,
   input: RemoteEventInput,
 ): Promise<RemoteEventOutcome> {
-  const { roomId, version, event } = input;
-  return withRoomWrite<RemoteEventOutcome>(ctx, roomId, async (tx, position) => {
-    const authIds = authEventIds(event);
-    // The event itself, its auth and prev events and the create event, in one round trip: the room
-    // is locked meanwhile, so every one saved shortens the wait of the room's next event.
-    const createId = createEventId(roomId, version);
-    const stored = await getEvents(tx, [
-      event.event_id,
-      ...authIds,
-      ...prevEventIds(event),
-      ...(createId === undefined ? [] : [createId]),
-    ]);
-    const existing = stored.get(event.event_id);
-    if (existing && !existing.outlier) {
-      return { value: { status: "known", reason: existing.rejectedReason ?? undefined } };
-    }
-    const auth = stored;
-    const missingAuth = authIds.filter((id) => !auth.has(id));
-    if (missingAuth.length > 0) {
-      return { value: { status: "missing", reason: `unknown auth events: ${missingAuth.join(", ")}` } };
-    }
-    const authEvents = authIds.map((id) => auth.get(id)!.pdu);
-    const rejectedAuth = new Set(authIds.filter((id) => auth.get(id)!.rejectedReason !== null));
-    const create =
-      event.type === "m.room.create" ? undefined : roomCreateEvent(roomId, version, authEvents, stored);
-    let reason = input.rejectedReason;
-    if (reason === undefined) {
-      const result = checkAgainstAuthEvents(version, event, authEvents, rejectedAuth, create);
-      if (!result.allowed) reason = `auth events: ${result.reason}`;
-    }
+  const [outcome] = await acceptRemoteEvents(ctx, input.roomId, input.version, [input]);
+  return outcome!;
+}
 
-    const extremities = (await getForwardExtremities(tx, roomId)).map((e) => e.eventId);
-    let before: StateBefore | undefined;
-    try {
-      before = await stateBeforeRemote(tx, input, extremities, stored);
-    } catch (e) {
-      if (!(e instanceof MissingPrevStateError)) throw e;
-      // A rejected event needs no state; anything else must wait until its prev state is known.
-      if (reason === undefined) return { value: { status: "missing", reason: e.message } };
-    }
-
-    const keys = authStateKeys(version, event);
-    if (reason === undefined && before) {
-      const failure = await authAgainst(tx, version, event, await before.lookup(keys));
-      if (failure !== undefined) reason = `state before the event: ${failure}`;
-    }
-    let softFailed = false;
-    if (reason === undefined && before && !before.isCurrent && !input.backfill) {
-      softFailed =
-        (await authAgainst(tx, version, event, await getCurrentStateIdsFor(tx, roomId, keys))) !== undefined;
-    }
-    if (existing) await deleteOutlier(tx, event.event_id);
-    const outcome = await persistEvent(tx, {
+/**
+ * Accepts received events of one room, in order, in one room write: one lock, one transaction, one
+ * wake-up, and the room's extremities and current state carried from each event to the next instead
+ * of read again. Each event is judged exactly as on its own; one answered "missing" wrote nothing and
+ * the ones after it still go ahead (those that build on it come back "missing" too).
+ */
+export async function acceptRemoteEvents(
+  ctx: HearthContext,
+  roomId: string,
+  version: RoomVersion,
+  inputs: readonly RemoteEventInput[],
+): Promise<RemoteEventOutcome[]> {
+  if (inputs.length === 0) return [];
+  for (const input of inputs) {
+    if (input.roomId !== roomId) throw new Error("a batch of remote events must be of one room");
+  }
+  return withRoomWriteBatch(ctx, roomId, inputs.length, async (tx, positions, cached) => {
+    // The events, their auth and prev events and the create event, the extremities, and whether the
+    // cached entries still hold, in two round trips: the room is locked meanwhile.
+    const batch: BatchState = { stored: new Map(), absent: new Set(), extremities: [], current: undefined };
+    await readMissing(tx, batch, inputs.flatMap(eventIdsOf));
+    const snapshot = await readWriteSnapshot(
+      tx,
       roomId,
-      version,
-      event,
-      before,
-      streamOrdering: input.backfill?.streamOrdering ?? position,
-      rejectedReason: reason ?? null,
-      softFailed,
-      backfilled: input.backfill !== undefined,
-      extremities,
-      now: ctx.clock(),
-    });
-    if (reason !== undefined) return { value: { status: "rejected", reason } };
-    if (softFailed) return { value: { status: "soft_failed" } };
-    if (input.backfill) return { value: { status: "accepted" } };
-    const federate = input.fanOut
-      ? await recordOutbound(ctx, tx, {
-          roomId,
-          event,
-          streamOrdering: position,
-          builtOn: extremities,
-          extremitiesAfter: outcome.extremities,
-          membershipChanged: true,
-        })
-      : undefined;
-    return { value: { status: "accepted" }, notify: { userIds: outcome.membershipUsers }, federate };
+      undefined,
+      cached ? RoomWriteCache.watchedIds(cached) : [],
+    );
+    batch.extremities = snapshot.extremities;
+    if (cached && !snapshot.watchedRedacted && sameSet(cached.extremities, snapshot.extremities)) {
+      batch.current = { state: cached.state, depths: new Map(cached.stateGroupDepths) };
+      for (const [id, ev] of cached.prevEvents) if (!batch.stored.has(id)) batch.stored.set(id, ev);
+    } else if (snapshot.extremities.length > 0) {
+      batch.current = { state: new Map(), depths: new Map() };
+    }
+
+    const outcomes: RemoteEventOutcome[] = [];
+    const userIds = new Set<string>();
+    const federate = new Set<string>();
+    for (const [i, input] of inputs.entries()) {
+      const accepted = await acceptInBatch(ctx, tx, batch, input, positions[i]!);
+      outcomes.push(accepted.outcome);
+      for (const u of accepted.userIds) userIds.add(u);
+      for (const d of accepted.federate ?? []) federate.add(d);
+    }
+    const stored = outcomes.some((o) => o.status === "accepted");
+    return {
+      value: outcomes,
+      notify: stored && !inputs.every((i) => i.backfill) ? { userIds: [...userIds] } : undefined,
+      federate: [...federate],
+      cache: cacheAfter(batch, version),
+    };
   });
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const sa = new Set(a);
+  return sa.size === new Set(b).size && b.every((x) => sa.has(x));
 }

@@ -5,7 +5,7 @@ import type { CachedRoom } from "./write-cache.ts";
 
 export interface WriteResult<T> {
   value: T;
-  /** Set when an event was stored at the allocated position: who to wake after commit. */
+  /** Set when an event was stored at an allocated position: who to wake after commit. */
   notify?: { userIds: readonly string[] };
   /** Servers that got outbox rows in this transaction: the sender is woken for them after commit. */
   federate?: readonly string[];
@@ -16,8 +16,8 @@ export interface WriteResult<T> {
 /**
  * Runs one room write: the room's in-process lock, a stream position, one transaction holding the
  * room's advisory lock, and, only after commit, the position's completion, the sync wake-up and the
- * federation sender's. The
- * position is completed on rollback too, or "persisted up to" would stall behind it forever.
+ * federation sender's. The position is completed on rollback too, or "persisted up to" would stall
+ * behind it forever.
  *
  * The room's write cache entry is taken out for the write and handed to `fn` (unverified: `fn` checks
  * it against the extremities it reads under the lock); only what `fn` returns goes back, after commit,
@@ -28,8 +28,23 @@ export async function withRoomWrite<T>(
   roomId: string,
   fn: (tx: Db, position: number, cached: CachedRoom | undefined) => Promise<WriteResult<T>>,
 ): Promise<T> {
+  return withRoomWriteBatch(ctx, roomId, 1, (tx, positions, cached) => fn(tx, positions[0]!, cached));
+}
+
+/**
+ * `withRoomWrite` for several events stored in one transaction (a federation transaction's events of
+ * one room): `count` stream positions, ascending, and one wake-up after commit. Positions an event
+ * does not use (a rejected one) are completed all the same.
+ */
+export async function withRoomWriteBatch<T>(
+  ctx: HearthContext,
+  roomId: string,
+  count: number,
+  fn: (tx: Db, positions: readonly number[], cached: CachedRoom | undefined) => Promise<WriteResult<T>>,
+): Promise<T> {
   return ctx.rooms.locks.run(roomId, async () => {
-    const position = ctx.streams.events.allocate();
+    const positions = Array.from({ length: Math.max(1, count) }, () => ctx.streams.events.allocate());
+    const last = positions[positions.length - 1]!;
     const cached = ctx.rooms.writeCache.take(roomId);
     try {
       // A transaction by hand rather than db.transaction(): BEGIN then shares a round trip with the lock.
@@ -37,7 +52,7 @@ export async function withRoomWrite<T>(
         let out: WriteResult<T>;
         try {
           await beginRoomWrite(conn, ctx.config.database.schema, roomId);
-          out = await fn(conn, position, cached);
+          out = await fn(conn, positions, cached);
         } catch (e) {
           // Also after a failed lock statement: BEGIN ran, and the connection goes back to the pool.
           await rollbackRoomWrite(conn);
@@ -46,13 +61,13 @@ export async function withRoomWrite<T>(
         await commitRoomWrite(conn);
         return out;
       });
-      ctx.rooms.activity.wrote(roomId, position);
+      ctx.rooms.activity.wrote(roomId, last);
       if (result.cache) ctx.rooms.writeCache.put(roomId, result.cache);
-      if (result.notify) ctx.rooms.commits.committed(position, [roomId], result.notify.userIds);
+      if (result.notify) ctx.rooms.commits.committed(last, [roomId], result.notify.userIds);
       if (result.federate && result.federate.length > 0) ctx.federation.sender.wake(result.federate);
       return result.value;
     } finally {
-      ctx.streams.events.complete(position);
+      for (const position of positions) ctx.streams.events.complete(position);
       ctx.rooms.commits.flush(ctx.streams.events, ctx.notifier);
     }
   });

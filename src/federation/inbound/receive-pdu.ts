@@ -4,10 +4,10 @@ import type { RoomVersion } from "../../core/room-versions.ts";
 import { roomVersions } from "../../rooms/room-versions.ts";
 import { stateTupleKey, type StateTupleKey } from "../../core/state-key.ts";
 import type { HearthContext } from "../../context.ts";
-import { acceptRemoteEvent, type RemoteEventOutcome } from "../../rooms/remote-events.ts";
+import { acceptRemoteEvent, acceptRemoteEvents, type RemoteEventOutcome } from "../../rooms/remote-events.ts";
 import { getEvents, type StoredEvent } from "../../storage/rooms/events.ts";
 import { getForwardExtremities } from "../../storage/rooms/forward-extremities.ts";
-import { checkReceivedPdu, claimedRoomId, DroppedPduError } from "./check-pdu.ts";
+import { checkReceivedPdu, claimedRoomId, DroppedPduError, type CheckedPdu } from "./check-pdu.ts";
 import { ensureAuthEvents, fetchEvents, storeFetchedEvents, unknownIds } from "./fetched-events.ts";
 import type { FederationPeers } from "./peers.ts";
 import { fetchMissingEvents, fetchStateIds, RemoteFetchError } from "./remote-events.ts";
@@ -129,6 +129,56 @@ async function fillGap(
   return states;
 }
 
+/** A PDU past the checks made before its room is locked: format, size, signatures, content hash. */
+interface CheckedInput {
+  roomId: string;
+  version: RoomVersion;
+  checked: CheckedPdu;
+}
+
+function isChecked(x: CheckedInput | PduResult): x is CheckedInput {
+  return "checked" in x;
+}
+
+/** Steps 1–3 of the checks on receipt; a PDU failing them is answered as dropped. */
+async function checkPdu(
+  ctx: HearthContext,
+  peers: FederationPeers,
+  raw: JsonValue,
+): Promise<CheckedInput | PduResult> {
+  try {
+    const roomId = claimedRoomId(raw);
+    if (roomId === undefined || !isJsonObject(raw)) throw new PduError("PDU has no room id");
+    const version = await roomVersion(ctx, roomId);
+    return { roomId, version, checked: await checkReceivedPdu(peers.keyring, raw, version, roomId) };
+  } catch (e) {
+    if (e instanceof PduError || e instanceof DroppedPduError) {
+      return { eventId: undefined, outcome: "dropped", error: e.message };
+    }
+    throw e;
+  }
+}
+
+function resultOf(eventId: string, outcome: RemoteEventOutcome): PduResult {
+  switch (outcome.status) {
+    case "accepted":
+    case "soft_failed":
+      return { eventId, outcome: outcome.status };
+    case "known":
+      return outcome.reason === undefined
+        ? { eventId, outcome: "known" }
+        : { eventId, outcome: "known", error: `rejected: ${outcome.reason}` };
+    case "rejected":
+      return { eventId, outcome: "rejected", error: `rejected: ${outcome.reason}` };
+    case "missing":
+      return { eventId, outcome: "missing", error: outcome.reason };
+  }
+}
+
+function ids(event: IdentifiedPdu): string[] {
+  return [event.event_id, ...authEventIds(event), ...prevEventIds(event)];
+}
+
 /**
  * Runs one received PDU through the spec's checks in order and stores it: format and signatures
  * (drop), content hash (redact), auth events fetched if missing, prev events fetched or their state
@@ -142,21 +192,102 @@ export async function receivePdu(
   raw: JsonValue,
   opts: ReceiveOptions = { fillGaps: true },
 ): Promise<PduResult> {
-  let eventId: string | undefined;
+  const checked = await checkPdu(ctx, peers, raw);
+  return isChecked(checked) ? receiveChecked(ctx, peers, origin, checked, opts) : checked;
+}
+
+/**
+ * `receivePdu` for several PDUs, answered in order. Runs of them whose auth and prev events are all
+ * stored (or earlier in the run) are stored together, one room write per run; the rest, and any the
+ * run found still missing something, go through `receivePdu`'s steps one by one, gaps filled first.
+ */
+export async function receivePdus(
+  ctx: HearthContext,
+  peers: FederationPeers,
+  origin: string,
+  raws: readonly JsonValue[],
+  opts: ReceiveOptions = { fillGaps: true },
+): Promise<PduResult[]> {
+  const checked: (CheckedInput | PduResult)[] = [];
+  for (const raw of raws) checked.push(await checkPdu(ctx, peers, raw));
+  // Every PDU's own, auth and prev events, in one read.
+  const known = await getEvents(
+    ctx.db,
+    checked.filter(isChecked).flatMap((c) => ids(c.checked.event)),
+  );
+  const results: PduResult[] = [];
+  let run: { index: number; input: CheckedInput }[] = [];
+  const coming = new Set<string>();
+  const flush = async (): Promise<void> => {
+    if (run.length === 0) return;
+    const { roomId, version } = run[0]!.input;
+    const outcomes = await acceptRemoteEvents(
+      ctx,
+      roomId,
+      version,
+      run.map(({ input }) => ({
+        roomId,
+        version,
+        event: input.checked.event,
+        rejectedReason: input.checked.rejectedReason,
+      })),
+    );
+    for (const [j, { index, input }] of run.entries()) {
+      const outcome = outcomes[j]!;
+      results[index] =
+        outcome.status === "missing"
+          ? await receiveChecked(ctx, peers, origin, input, opts)
+          : resultOf(input.checked.event.event_id, outcome);
+    }
+    run = [];
+    coming.clear();
+  };
+  for (const [index, c] of checked.entries()) {
+    if (!isChecked(c)) {
+      results[index] = c;
+      continue;
+    }
+    const event = c.checked.event;
+    const existing = known.get(event.event_id);
+    if (existing && !existing.outlier) {
+      results[index] = resultOf(event.event_id, {
+        status: "known",
+        reason: existing.rejectedReason ?? undefined,
+      });
+      continue;
+    }
+    const ready =
+      authEventIds(event).every((id) => known.has(id) || coming.has(id)) &&
+      prevEventIds(event).every((id) => known.get(id)?.stateGroupAfter != null || coming.has(id));
+    if (run.length > 0 && (!ready || run[0]!.input.roomId !== c.roomId)) await flush();
+    if (ready) {
+      run.push({ index, input: c });
+      coming.add(event.event_id);
+    } else {
+      results[index] = await receiveChecked(ctx, peers, origin, c, opts);
+    }
+  }
+  await flush();
+  return results;
+}
+
+/** Steps 4 onwards for one PDU: missing auth and prev events fetched, then judged and stored. */
+async function receiveChecked(
+  ctx: HearthContext,
+  peers: FederationPeers,
+  origin: string,
+  input: CheckedInput,
+  opts: ReceiveOptions,
+): Promise<PduResult> {
+  const { roomId, version, checked } = input;
+  const event = checked.event;
+  const eventId = event.event_id;
   try {
-    const roomId = claimedRoomId(raw);
-    if (roomId === undefined || !isJsonObject(raw)) throw new PduError("PDU has no room id");
-    const version = await roomVersion(ctx, roomId);
-    const checked = await checkReceivedPdu(peers.keyring, raw, version, roomId);
-    const event = checked.event;
-    eventId = event.event_id;
     // The event, its auth events and its prev events, in one read.
-    const known = await getEvents(ctx.db, [eventId, ...authEventIds(event), ...prevEventIds(event)]);
+    const known = await getEvents(ctx.db, ids(event));
     const existing = known.get(eventId);
     if (existing && !existing.outlier) {
-      return existing.rejectedReason === null
-        ? { eventId, outcome: "known" }
-        : { eventId, outcome: "known", error: `rejected: ${existing.rejectedReason}` };
+      return resultOf(eventId, { status: "known", reason: existing.rejectedReason ?? undefined });
     }
     await ensureAuthEvents(ctx, peers, origin, roomId, version, event, known);
     const prevStates = await fillGap(ctx, peers, origin, roomId, version, event, opts, known);
@@ -167,19 +298,7 @@ export async function receivePdu(
       rejectedReason: checked.rejectedReason,
       prevStates,
     });
-    switch (outcome.status) {
-      case "accepted":
-      case "soft_failed":
-        return { eventId, outcome: outcome.status };
-      case "known":
-        return outcome.reason === undefined
-          ? { eventId, outcome: "known" }
-          : { eventId, outcome: "known", error: `rejected: ${outcome.reason}` };
-      case "rejected":
-        return { eventId, outcome: "rejected", error: `rejected: ${outcome.reason}` };
-      case "missing":
-        return { eventId, outcome: "missing", error: outcome.reason };
-    }
+    return resultOf(eventId, outcome);
   } catch (e) {
     if (e instanceof PduError || e instanceof DroppedPduError) {
       return { eventId, outcome: "dropped", error: e.message };

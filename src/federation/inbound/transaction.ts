@@ -12,7 +12,7 @@ import { parseJson } from "../../core/canonical-json.ts";
 import { encodeCanonicalJson } from "../../core/canonical-json.ts";
 import { claimedRoomId } from "./check-pdu.ts";
 import type { FederationPeers } from "./peers.ts";
-import { receivePdu } from "./receive-pdu.ts";
+import { receivePdus } from "./receive-pdu.ts";
 import { isServerAllowedInRoom } from "./room-acl.ts";
 import type { InboundRuntime } from "./runtime.ts";
 
@@ -47,33 +47,67 @@ function isRelayedMembership(raw: JsonValue): boolean {
   return membership === "join" || membership === "leave" || membership === "knock";
 }
 
-/** One PDU of a transaction: the origin and ACL checks that only /send makes, then the pipeline. */
-async function handlePdu(
+/** Why /send refuses a PDU before the pipeline: a sender not of the origin (nor relayed), or none. */
+function senderRefusal(origin: string, raw: JsonValue): string | undefined {
+  const sender = isJsonObject(raw) && typeof raw.sender === "string" ? raw.sender : undefined;
+  if (sender === undefined || (domainOf(sender) !== origin && !isRelayedMembership(raw))) {
+    return "sender is not on the origin server";
+  }
+  return undefined;
+}
+
+function isAclEvent(raw: JsonValue): boolean {
+  return isJsonObject(raw) && raw.type === "m.room.server_acl" && raw.state_key === "";
+}
+
+/**
+ * One room's PDUs of a transaction, in order: the origin and ACL checks that only /send makes, then
+ * the pipeline, which stores runs of them together. The ACL is judged once per run; a run ends after
+ * an ACL event, so the PDUs behind it are judged by the ACL it may have set.
+ */
+async function handleRoom(
   ctx: HearthContext,
   peers: FederationPeers,
   origin: string,
-  raw: JsonValue,
-): Promise<PduAnswer> {
-  const roomId = claimedRoomId(raw);
-  const sender = isJsonObject(raw) && typeof raw.sender === "string" ? raw.sender : undefined;
-  if (sender === undefined || (domainOf(sender) !== origin && !isRelayedMembership(raw))) {
-    return {
-      eventId: await eventIdOf(ctx, raw, roomId),
-      answer: { error: "sender is not on the origin server" },
-    };
+  group: readonly JsonValue[],
+): Promise<PduAnswer[]> {
+  const roomId = claimedRoomId(group[0]!);
+  const refused = async (raw: JsonValue, error: string): Promise<PduAnswer> => ({
+    eventId: await eventIdOf(ctx, raw, roomId),
+    answer: { error },
+  });
+  const answers: PduAnswer[] = [];
+  let start = 0;
+  while (start < group.length) {
+    let end = start;
+    while (end < group.length - 1 && !isAclEvent(group[end]!)) end += 1;
+    const slice = group.slice(start, end + 1);
+    start = end + 1;
+    const allowed = roomId === undefined || (await isServerAllowedInRoom(ctx, roomId, origin));
+    const passed: JsonValue[] = [];
+    const slots: (PduAnswer | undefined)[] = [];
+    for (const raw of slice) {
+      const refusal =
+        senderRefusal(origin, raw) ?? (allowed ? undefined : "server is banned by the room's ACL");
+      if (refusal === undefined) passed.push(raw);
+      slots.push(refusal === undefined ? undefined : await refused(raw, refusal));
+    }
+    const results = await receivePdus(ctx, peers, origin, passed);
+    let next = 0;
+    for (const [i, slot] of slots.entries()) {
+      if (slot) {
+        answers.push(slot);
+        continue;
+      }
+      const result = results[next++]!;
+      answers.push({
+        // A PDU dropped before its id was settled (e.g. a bad signature) is still answered by its id.
+        eventId: result.eventId ?? (await eventIdOf(ctx, slice[i]!, roomId)),
+        answer: result.error === undefined ? {} : { error: result.error },
+      });
+    }
   }
-  if (roomId !== undefined && !(await isServerAllowedInRoom(ctx, roomId, origin))) {
-    return {
-      eventId: await eventIdOf(ctx, raw, roomId),
-      answer: { error: "server is banned by the room's ACL" },
-    };
-  }
-  const result = await receivePdu(ctx, peers, origin, raw);
-  return {
-    // A PDU dropped before its id was settled (e.g. a bad signature) is still answered by its id.
-    eventId: result.eventId ?? (await eventIdOf(ctx, raw, roomId)),
-    answer: result.error === undefined ? {} : { error: result.error },
-  };
+  return answers;
 }
 
 /** PDUs grouped by the room they claim, each group in transaction order. */
@@ -100,8 +134,7 @@ async function process(
   // Rooms are independent: in parallel; within a room, in order, since later events build on earlier.
   await Promise.all(
     byRoom(pdus).map(async (group) => {
-      for (const raw of group) {
-        const { eventId, answer } = await handlePdu(ctx, peers, origin, raw);
+      for (const { eventId, answer } of await handleRoom(ctx, peers, origin, group)) {
         if (eventId !== undefined) results[eventId] = answer;
       }
     }),
