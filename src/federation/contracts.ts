@@ -15,6 +15,11 @@ export interface FederationRequest {
   path: string;
   /** JSON body, signed into the X-Matrix Authorization header with the exact bytes sent. */
   body?: JsonObject;
+  /**
+   * Instead of `body`: a JSON object already encoded as canonical JSON, sent and signed as it is (a
+   * transaction assembled from stored PDU texts need not be parsed and encoded again).
+   */
+  canonicalBody?: string;
   timeoutMs?: number;
 }
 

@@ -3,6 +3,7 @@
  * `{method, uri, origin, destination, content?}` with its server key, and the signature travels in the
  * Authorization header. Pure: both sides build the same JSON here.
  */
+import { encodeCanonicalJson } from "../core/canonical-json.ts";
 import type { JsonObject, JsonValue } from "../core/json.ts";
 import { signBytes, signingBytes, type SigningKey } from "../core/signing.ts";
 import { formatXMatrixAuthorization } from "./x-matrix-header.ts";
@@ -27,6 +28,33 @@ export function xMatrixSigningJson(parts: SignedRequestParts): JsonObject {
   };
   if (parts.content !== undefined) json.content = parts.content;
   return json;
+}
+
+/**
+ * The bytes `signXMatrixRequest` signs, for a body given as canonical JSON text: spliced rather than
+ * encoded, since canonical JSON of the whole is the parts' canonical JSON in key order (`content`
+ * sorts first).
+ */
+function canonicalSigningBytes(parts: Omit<SignedRequestParts, "content">, content: string): Buffer {
+  const rest = encodeCanonicalJson(
+    { destination: parts.destination, method: parts.method, origin: parts.origin, uri: parts.uri },
+    { strict: false },
+  );
+  return Buffer.from(`{"content":${content},${rest.slice(1)}`, "utf8");
+}
+
+/** `signXMatrixRequest` for a request whose body is already canonical JSON text. */
+export function signXMatrixRequestCanonical(
+  key: SigningKey,
+  parts: Omit<SignedRequestParts, "content">,
+  content: string,
+): string {
+  return formatXMatrixAuthorization({
+    origin: parts.origin,
+    destination: parts.destination,
+    key: key.keyId,
+    sig: signBytes(key, canonicalSigningBytes(parts, content)),
+  });
 }
 
 /**

@@ -5,7 +5,7 @@ import { mayApplyRedaction, redactEvent } from "../core/redaction.ts";
 import type { RoomVersion } from "../core/room-versions.ts";
 import type { Db } from "../storage/database.ts";
 import { getEvent, getEvents } from "../storage/rooms/events.ts";
-import { findRedactionsOf, markRedacted } from "../storage/rooms/redaction-writes.ts";
+import { markRedacted } from "../storage/rooms/redaction-writes.ts";
 import { federationPdu } from "./build-event.ts";
 
 /** The event a redaction names: `content.redacts` from v11, top-level `redacts` before. */
@@ -75,22 +75,21 @@ async function tryApply(
 
 /**
  * Redactions take effect once both events are known: when `event` is a redaction, on its target (if
- * stored); when `event` is the target of redactions stored earlier (received out of order), the first
- * of them that may apply.
+ * stored); when `event` is the target of redactions stored earlier (received out of order, `targetedBy`
+ * as its insert found them), the first of them that may apply.
  */
 export async function applyRedactions(
   db: Db,
   version: RoomVersion,
   event: IdentifiedPdu,
-  opts: { targetedBefore: boolean } = { targetedBefore: true },
+  targetedBy: readonly string[],
 ): Promise<string | undefined> {
   let redactedId: string | undefined;
   if (event.type === "m.room.redaction") {
     const targetId = redactsOf(version, event);
     if (targetId !== undefined && (await tryApply(db, version, event, targetId))) redactedId = targetId;
   }
-  if (!opts.targetedBefore) return redactedId;
-  for (const redactionId of await findRedactionsOf(db, event.event_id)) {
+  for (const redactionId of targetedBy) {
     if (redactionId === event.event_id) continue;
     const redaction = await getEvent(db, redactionId);
     if (redaction && (await tryApply(db, version, redaction.pdu, event.event_id))) break;

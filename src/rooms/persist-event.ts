@@ -12,7 +12,7 @@ import {
 } from "../storage/rooms/current-state-writes.ts";
 import { insertEvent, type InsertGuard } from "../storage/rooms/event-writes.ts";
 import { getEvents, parseStoredPdu, type StoredEvent } from "../storage/rooms/events.ts";
-import { getForwardExtremities, hasSuccessor } from "../storage/rooms/forward-extremities.ts";
+import { getForwardExtremities } from "../storage/rooms/forward-extremities.ts";
 import { loadStateGroup } from "../storage/rooms/state-groups.ts";
 import type { TxnScope } from "../storage/rooms/txn-ids.ts";
 import { applyRedactions } from "./apply-redactions.ts";
@@ -163,7 +163,6 @@ export async function persistEvent(tx: Db, input: PersistInput): Promise<Persist
   const oldExtremities = moves
     ? (input.extremities ?? (await getForwardExtremities(tx, roomId)).map((e) => e.eventId))
     : [];
-  const isExtremity = moves && (input.fresh === true || !(await hasSuccessor(tx, event.event_id)));
   const pduText = encodeCanonicalJson(federationPdu(version, event), { strict: version.strictCanonicalJson });
   const streamOrdering = outlier || rejected ? null : input.streamOrdering;
   const inserted = await insertEvent(
@@ -190,12 +189,15 @@ export async function persistEvent(tx: Db, input: PersistInput): Promise<Persist
       prevEventIds: prevIds,
       authEventIds: authEventIds(event),
       createdTs: input.now,
-      extremities: moves ? { cited: prevIds, added: isExtremity ? event.event_id : undefined } : undefined,
+      // Something stored may already cite an event that was not built here just now (see `fresh`).
+      extremities: moves ? { cited: prevIds, added: event.event_id, unlessCited: !input.fresh } : undefined,
+      probeLaterEvents: !input.fresh && !outlier && !rejected,
       txn: input.txn,
     },
     input.guard,
   );
   if (!inserted) throw new StaleWriteError("the room changed since the write cache was filled");
+  const isExtremity = moves && !inserted.cited;
 
   const outcome: PersistOutcome = {
     stateGroupBefore: groupBefore,
@@ -239,7 +241,7 @@ export async function persistEvent(tx: Db, input: PersistInput): Promise<Persist
     await applyRoomStateChanges(tx, roomId, changes, memberships, history);
     outcome.membershipUsers = memberships.users;
   }
-  outcome.redacted = await applyRedactions(tx, version, event, { targetedBefore: !input.fresh });
+  outcome.redacted = await applyRedactions(tx, version, event, inserted.redactions);
   return outcome;
 }
 

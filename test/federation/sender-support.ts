@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { authTypesForEvent } from "../../src/core/auth-rules.ts";
+import { parseJson } from "../../src/core/canonical-json.ts";
 import { isJsonObject, type JsonObject } from "../../src/core/json.ts";
 import type { IdentifiedPdu } from "../../src/core/pdu.ts";
 import { getRoomVersion } from "../../src/core/room-versions.ts";
@@ -63,8 +64,11 @@ export class FakeFederationClient implements FederationClient {
 
   async request(req: FederationRequest): Promise<FederationResponse> {
     const match = /^\/_matrix\/federation\/v1\/send\/([^/]+)$/.exec(req.path);
-    if (req.method !== "PUT" || !match || !req.body) throw new Error(`unexpected request ${req.path}`);
-    const attempt = { destination: req.destination, txnId: decodeURIComponent(match[1]!), body: req.body };
+    const body =
+      req.body ??
+      (req.canonicalBody === undefined ? undefined : (parseJson(req.canonicalBody) as JsonObject));
+    if (req.method !== "PUT" || !match || !body) throw new Error(`unexpected request ${req.path}`);
+    const attempt = { destination: req.destination, txnId: decodeURIComponent(match[1]!), body };
     this.attempts.push(attempt);
     const n = (this.inFlight.get(req.destination) ?? 0) + 1;
     this.inFlight.set(req.destination, n);

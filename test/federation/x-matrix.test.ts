@@ -5,7 +5,12 @@ import { encodeCanonicalJson } from "../../src/core/canonical-json.ts";
 import { parseJson } from "../../src/core/json-parse.ts";
 import { verifyJsonSignature } from "../../src/core/signing.ts";
 import { parseXMatrixAuthorization } from "../../src/federation/x-matrix-header.ts";
-import { signXMatrixRequest, xMatrixSignedJson, xMatrixSigningJson } from "../../src/federation/x-matrix.ts";
+import {
+  signXMatrixRequest,
+  signXMatrixRequestCanonical,
+  xMatrixSignedJson,
+  xMatrixSigningJson,
+} from "../../src/federation/x-matrix.ts";
 import { SPEC_KEY, SPEC_PUBLIC_KEY } from "../core/crypto-fixtures.ts";
 
 // Vectors: /work/shared/reference/matrix-spec-notes.md §C.6 (generated from the spec's test key).
@@ -44,6 +49,35 @@ describe("X-Matrix request signing", () => {
     const message = Buffer.from(encodeCanonicalJson(xMatrixSigningJson(parts)));
     expect(nacl.sign.detached.verify(message, decodeBase64(cred!.sig), decodeBase64(SPEC_PUBLIC_KEY))).toBe(
       true,
+    );
+  });
+
+  it("signs a body given as canonical JSON text exactly as the same body given parsed", () => {
+    const parts = {
+      method: "PUT",
+      uri: "/_matrix/federation/v1/send/1234",
+      origin: ORIGIN,
+      destination: DESTINATION,
+    };
+    // The spec's PUT vector, then a body with nested objects, unicode and a float as a sender spelt it.
+    for (const text of [
+      '{"edus":[],"origin":"origin.hs.example.com","origin_server_ts":1000000,"pdus":[]}',
+      '{"edus":[{"content":{"a":"\u00e9\u2603"},"edu_type":"m.typing"}],"origin":"o","origin_server_ts":5,"pdus":[{"depth":3,"x":1.50}]}',
+    ]) {
+      expect(encodeCanonicalJson(parseJson(text), { strict: false })).toBe(text);
+      expect(signXMatrixRequestCanonical(SPEC_KEY, parts, text)).toBe(
+        signXMatrixRequest(SPEC_KEY, { ...parts, content: parseJson(text) }),
+      );
+    }
+    const [cred] = parseXMatrixAuthorization(
+      signXMatrixRequestCanonical(
+        SPEC_KEY,
+        parts,
+        '{"edus":[],"origin":"origin.hs.example.com","origin_server_ts":1000000,"pdus":[]}',
+      ),
+    );
+    expect(cred?.sig).toBe(
+      "XBXA/ynx5lljSML+JlDaPnBIUi0DSnTeNtqAnvcGjXRMhl02jKan6FAQTCgsnD07Jj3SS9e1OJxDrZNw9wbtDA",
     );
   });
 

@@ -8,7 +8,7 @@ import {
   type FederationRequest,
   type FederationResponse,
 } from "../contracts.ts";
-import { signXMatrixRequest } from "../x-matrix.ts";
+import { signXMatrixRequest, signXMatrixRequestCanonical } from "../x-matrix.ts";
 import type { FederationTransport } from "./transport.ts";
 
 export const DEFAULT_FEDERATION_TIMEOUT_MS = 60_000;
@@ -34,16 +34,23 @@ function parseBody(bytes: Uint8Array): JsonValue | undefined {
 export function createFederationClient(deps: FederationClientDeps): FederationClient {
   return {
     async request(req: FederationRequest): Promise<FederationResponse> {
-      // Non-strict: bodies may carry room v1–v5 events with floats, sent as their sender spelt them.
-      const bytes =
-        req.body === undefined ? undefined : Buffer.from(encodeCanonicalJson(req.body, { strict: false }));
-      const authorization = signXMatrixRequest(deps.signingKey(), {
+      const parts = {
         method: req.method,
         uri: req.path,
         origin: deps.serverName,
         destination: req.destination,
-        content: req.body,
-      });
+      };
+      let bytes: Buffer | undefined;
+      let authorization: string;
+      if (req.canonicalBody !== undefined) {
+        bytes = Buffer.from(req.canonicalBody, "utf8");
+        authorization = signXMatrixRequestCanonical(deps.signingKey(), parts, req.canonicalBody);
+      } else {
+        // Non-strict: bodies may carry room v1–v5 events with floats, sent as their sender spelt them.
+        bytes =
+          req.body === undefined ? undefined : Buffer.from(encodeCanonicalJson(req.body, { strict: false }));
+        authorization = signXMatrixRequest(deps.signingKey(), { ...parts, content: req.body });
+      }
       const headers: Record<string, string> = { Authorization: authorization, Accept: "application/json" };
       if (bytes !== undefined) headers["Content-Type"] = "application/json";
       let res;

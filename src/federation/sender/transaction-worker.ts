@@ -1,20 +1,14 @@
 import { encodeCanonicalJson, parseJson } from "../../core/canonical-json.ts";
 import { isJsonObject, type JsonObject, type JsonValue } from "../../core/json.ts";
 import type { Db } from "../../storage/database.ts";
+import { readDestinationWork, type DestinationWork } from "../../storage/federation/destination-work.ts";
 import {
   finishTransaction,
-  getDestination,
-  nextTxnNumber,
-  setPendingTransaction,
   setRetry,
+  startTransaction,
   type PendingTransaction,
 } from "../../storage/federation/destinations.ts";
-import {
-  compactToLatest,
-  hasMorePdusThan,
-  takeOutboxEdus,
-  takeOutboxPdus,
-} from "../../storage/federation/outbox.ts";
+import { compactToLatest, hasMorePdusThan } from "../../storage/federation/outbox.ts";
 import type { Logger } from "../../util/logger.ts";
 import type { FederationClient } from "../contracts.ts";
 import { backoffDelay, retryAfterMs, type BackoffPolicy } from "./backoff.ts";
@@ -59,12 +53,16 @@ export async function deliverOnce(
   force: boolean,
 ): Promise<DeliveryOutcome> {
   const now = deps.clock();
-  const state = await getDestination(deps.db, destination);
+  const limits = { pdus: MAX_PDUS_PER_TXN, edus: MAX_EDUS_PER_TXN };
+  let work = await readDestinationWork(deps.db, destination, limits);
+  const { state } = work;
   if (!force && state.retryAtTs !== null && state.retryAtTs > now)
     return { kind: "wait", at: state.retryAtTs };
   // Fell behind during an outage (also one that outlived a restart of ours): catch up first.
-  if (state.failures > 0) await catchUpIfFarBehind(deps, destination, state.pending?.pdus ?? []);
-  const txn = state.pending ?? (await buildTransaction(deps, destination, now));
+  if (state.failures > 0 && (await catchUpIfFarBehind(deps, destination, state.pending?.pdus ?? []))) {
+    work = await readDestinationWork(deps.db, destination, limits);
+  }
+  const txn = state.pending ?? (await buildTransaction(deps, destination, now, work));
   if (!txn) return { kind: "idle" };
 
   let status: number;
@@ -75,7 +73,7 @@ export async function deliverOnce(
       destination,
       method: "PUT",
       path: `/_matrix/federation/v1/send/${encodeURIComponent(txn.txnId)}`,
-      body: parseJson(txn.body) as JsonObject,
+      canonicalBody: txn.body,
       timeoutMs: deps.requestTimeoutMs,
     });
     ({ status, body: responseBody, headers } = response);
@@ -128,14 +126,15 @@ async function fail(
 
 /**
  * A destination that is down and more than CATCH_UP_THRESHOLD PDUs behind gets only each room's
- * latest events when it is back (the transaction in flight still goes first, unchanged).
+ * latest events when it is back (the transaction in flight still goes first, unchanged). True when
+ * queued PDUs were dropped.
  */
 async function catchUpIfFarBehind(
   deps: WorkerDeps,
   destination: string,
   keep: readonly number[],
-): Promise<void> {
-  if (!(await hasMorePdusThan(deps.db, destination, CATCH_UP_THRESHOLD))) return;
+): Promise<boolean> {
+  if (!(await hasMorePdusThan(deps.db, destination, CATCH_UP_THRESHOLD))) return false;
   const dropped = await compactToLatest(deps.db, destination, keep);
   if (dropped > 0) {
     deps.log.info(
@@ -143,38 +142,38 @@ async function catchUpIfFarBehind(
       "destination far behind: it will get each room's latest events only",
     );
   }
+  return dropped > 0;
 }
 
-/** The next transaction from the outbox and the memory EDUs, stored as in flight before it is sent. */
+/**
+ * The next transaction from the outbox and the memory EDUs, stored as in flight before it is sent. Its
+ * body is canonical JSON assembled around the stored PDU texts (already canonical), not re-encoded.
+ */
 async function buildTransaction(
   deps: WorkerDeps,
   destination: string,
   now: number,
+  work: DestinationWork,
 ): Promise<PendingTransaction | undefined> {
-  const pdus = await takeOutboxPdus(deps.db, destination, MAX_PDUS_PER_TXN);
-  const durable = await takeOutboxEdus(deps.db, destination, MAX_EDUS_PER_TXN);
+  const { pdus, edus: durable } = work;
   const memoryRoom = MAX_EDUS_PER_TXN - durable.length;
   if (pdus.length === 0 && durable.length === 0 && !deps.ephemeral.has(destination)) return undefined;
 
-  const number = await nextTxnNumber(deps.db, destination);
   const edus: JsonObject[] = durable.map((e) => ({ edu_type: e.eduType, content: parseJson(e.content) }));
   // Taken only now: from here on they live in the stored transaction.
   for (const e of deps.ephemeral.take(destination, memoryRoom)) edus.push({ ...e });
-  const body: JsonObject = {
-    origin: deps.serverName,
-    origin_server_ts: now,
-    pdus: pdus.flatMap((p) => (p.pdu === undefined ? [] : [parseJson(p.pdu)])),
-    edus,
-  };
-  const txn: PendingTransaction = {
-    // The time keeps ids unique even if this database's counters were ever reset.
-    txnId: `${now}.${number}`,
-    body: encodeCanonicalJson(body, { strict: false }),
+  // `pdus` sorts after every other key, so it closes the object.
+  const head = encodeCanonicalJson(
+    { edus, origin: deps.serverName, origin_server_ts: now },
+    { strict: false },
+  );
+  const texts = pdus.flatMap((p) => (p.pdu === undefined ? [] : [p.pdu]));
+  // The time keeps ids unique even if this database's counters were ever reset.
+  return startTransaction(deps.db, destination, String(now), {
+    body: `${head.slice(0, -1)},"pdus":[${texts.join(",")}]}`,
     pdus: pdus.map((p) => p.streamOrdering),
     edus: durable.map((e) => e.eduId),
-  };
-  await setPendingTransaction(deps.db, destination, txn);
-  return txn;
+  });
 }
 
 /** A 200 may still refuse single PDUs; nothing is retried for those, but they are worth a log line. */

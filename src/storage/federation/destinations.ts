@@ -16,12 +16,18 @@ export interface DestinationState {
   pending: PendingTransaction | undefined;
 }
 
-export async function getDestination(db: Db, destination: string): Promise<DestinationState> {
-  const row = await db
-    .selectFrom("federation_destinations")
-    .selectAll()
-    .where("destination", "=", destination)
-    .executeTakeFirst();
+/** The columns of a `federation_destinations` row that make its delivery state. */
+export interface DestinationRow {
+  failures: number;
+  retry_at_ts: string | number | null;
+  pending_txn_id: string | null;
+  pending_body: string | null;
+  pending_pdus: (string | number)[] | null;
+  pending_edus: (string | number)[] | null;
+}
+
+/** The delivery state a row describes; a destination without a row has never failed nor sent. */
+export function destinationState(destination: string, row: DestinationRow | undefined): DestinationState {
   if (!row) return { destination, failures: 0, retryAtTs: null, pending: undefined };
   return {
     destination,
@@ -39,40 +45,43 @@ export async function getDestination(db: Db, destination: string): Promise<Desti
   };
 }
 
-/** Takes the destination's next transaction number (1, 2, …). */
-export async function nextTxnNumber(db: Db, destination: string): Promise<number> {
+export async function getDestination(db: Db, destination: string): Promise<DestinationState> {
   const row = await db
-    .insertInto("federation_destinations")
-    .values({ destination, txn_counter: 1 })
-    .onConflict((oc) =>
-      oc.column("destination").doUpdateSet({ txn_counter: sql`federation_destinations.txn_counter + 1` }),
-    )
-    .returning("txn_counter")
-    .executeTakeFirstOrThrow();
-  return Number(row.txn_counter);
+    .selectFrom("federation_destinations")
+    .selectAll()
+    .where("destination", "=", destination)
+    .executeTakeFirst();
+  return destinationState(destination, row);
 }
 
-/** Remembers the transaction before it is sent, so a retry (even after a restart) resends it unchanged. */
-export async function setPendingTransaction(
+/**
+ * Takes the destination's next transaction number (1, 2, …) and records the transaction under the id
+ * `${idPrefix}.${number}` before it is sent, so a retry (even after a restart) resends it unchanged.
+ */
+export async function startTransaction(
   db: Db,
   destination: string,
-  txn: PendingTransaction,
-): Promise<void> {
-  await db
-    .updateTable("federation_destinations")
-    .set({
-      pending_txn_id: txn.txnId,
-      pending_body: txn.body,
-      pending_pdus: txn.pdus,
-      pending_edus: txn.edus,
-    })
-    .where("destination", "=", destination)
-    .execute();
+  idPrefix: string,
+  txn: Omit<PendingTransaction, "txnId">,
+): Promise<PendingTransaction> {
+  const result = await sql<{ pending_txn_id: string }>`
+    INSERT INTO federation_destinations AS d
+      (destination, txn_counter, pending_txn_id, pending_body, pending_pdus, pending_edus)
+    VALUES (${destination}, 1, ${idPrefix} || '.1', ${txn.body}, ${txn.pdus}::bigint[], ${txn.edus}::bigint[])
+    ON CONFLICT (destination) DO UPDATE SET
+      txn_counter = d.txn_counter + 1,
+      pending_txn_id = ${idPrefix} || '.' || (d.txn_counter + 1),
+      pending_body = excluded.pending_body,
+      pending_pdus = excluded.pending_pdus,
+      pending_edus = excluded.pending_edus
+    RETURNING pending_txn_id
+  `.execute(db);
+  return { ...txn, txnId: result.rows[0]!.pending_txn_id };
 }
 
 /**
  * The transaction got its answer (200, or a refusal it would get again): its outbox rows go, the
- * slot frees. On success the backoff resets too.
+ * slot frees, in one statement. On success the backoff resets too.
  */
 export async function finishTransaction(
   db: Db,
@@ -80,33 +89,21 @@ export async function finishTransaction(
   txn: PendingTransaction,
   success: { now: number } | undefined,
 ): Promise<void> {
-  await db.transaction().execute(async (tx) => {
-    if (txn.pdus.length > 0) {
-      await tx
-        .deleteFrom("federation_outbox_pdus")
-        .where("destination", "=", destination)
-        .where("stream_ordering", "in", txn.pdus.map(String))
-        .execute();
-    }
-    if (txn.edus.length > 0) {
-      await tx
-        .deleteFrom("federation_outbox_edus")
-        .where("destination", "=", destination)
-        .where("edu_id", "in", txn.edus.map(String))
-        .execute();
-    }
-    await tx
-      .updateTable("federation_destinations")
-      .set({
-        pending_txn_id: null,
-        pending_body: null,
-        pending_pdus: null,
-        pending_edus: null,
-        ...(success ? { failures: 0, retry_at_ts: null, last_success_ts: success.now } : {}),
-      })
-      .where("destination", "=", destination)
-      .execute();
-  });
+  await sql`
+    WITH pdus AS (
+      DELETE FROM federation_outbox_pdus
+      WHERE destination = ${destination} AND stream_ordering = ANY(${txn.pdus}::bigint[])
+    ), edus AS (
+      DELETE FROM federation_outbox_edus
+      WHERE destination = ${destination} AND edu_id = ANY(${txn.edus}::bigint[])
+    )
+    UPDATE federation_destinations SET
+      pending_txn_id = NULL, pending_body = NULL, pending_pdus = NULL, pending_edus = NULL,
+      failures = CASE WHEN ${success !== undefined} THEN 0 ELSE failures END,
+      retry_at_ts = CASE WHEN ${success !== undefined} THEN NULL ELSE retry_at_ts END,
+      last_success_ts = COALESCE(${success?.now ?? null}::bigint, last_success_ts)
+    WHERE destination = ${destination}
+  `.execute(db);
 }
 
 /** Backoff (failures counted) or a Retry-After (failures unchanged). */

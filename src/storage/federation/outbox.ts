@@ -67,23 +67,6 @@ export async function compactToLatest(db: Db, destination: string, keep: readonl
   return Number(result.numAffectedRows ?? 0);
 }
 
-/** The oldest queued PDUs for the destination, in stream order, with their stored PDU JSON. */
-export async function takeOutboxPdus(db: Db, destination: string, limit: number): Promise<OutboxPdu[]> {
-  const rows = await db
-    .selectFrom("federation_outbox_pdus as o")
-    .leftJoin("events as e", "e.event_id", "o.event_id")
-    .select(["o.stream_ordering", "o.event_id", "e.pdu"])
-    .where("o.destination", "=", destination)
-    .orderBy("o.stream_ordering")
-    .limit(limit)
-    .execute();
-  return rows.map((r) => ({
-    streamOrdering: Number(r.stream_ordering),
-    eventId: r.event_id,
-    pdu: r.pdu ?? undefined,
-  }));
-}
-
 export async function insertOutboxEdu(
   db: Db,
   destination: string,
@@ -95,18 +78,6 @@ export async function insertOutboxEdu(
     .insertInto("federation_outbox_edus")
     .values({ destination, edu_type: eduType, content, created_ts: now })
     .execute();
-}
-
-export async function takeOutboxEdus(db: Db, destination: string, limit: number): Promise<OutboxEdu[]> {
-  if (limit <= 0) return [];
-  const rows = await db
-    .selectFrom("federation_outbox_edus")
-    .select(["edu_id", "edu_type", "content"])
-    .where("destination", "=", destination)
-    .orderBy("edu_id")
-    .limit(limit)
-    .execute();
-  return rows.map((r) => ({ eduId: Number(r.edu_id), eduType: r.edu_type, content: r.content }));
 }
 
 /** PDUs waiting per destination (for the metrics gauge). */

@@ -24,8 +24,16 @@ export interface NewEventRow {
   prevEventIds: readonly string[];
   authEventIds: readonly string[];
   createdTs: number;
-  /** Forward extremity changes to make in the same statement: cited ones go, `added` joins. */
-  extremities?: { cited: readonly string[]; added: string | undefined };
+  /**
+   * Forward extremity changes to make in the same statement: cited ones go, `added` joins (with
+   * `unlessCited`, only when no stored event cites it as a prev event already).
+   */
+  extremities?: { cited: readonly string[]; added: string | undefined; unlessCited?: boolean };
+  /**
+   * Also report, from the same statement, whether stored events cite this one as a prev event and
+   * which stored redactions name it: for events that may arrive after their successors (federation).
+   */
+  probeLaterEvents?: boolean;
   /** The client transaction that sent the event, recorded in the same statement. */
   txn?: { scope: TxnScope; requestHash: Buffer };
 }
@@ -41,13 +49,26 @@ export interface InsertGuard {
   watched: readonly string[];
 }
 
+/** What the insert statement found stored before it (see `NewEventRow.probeLaterEvents`). */
+export interface InsertedEvent {
+  /** A stored event cites it as a prev event. */
+  cited: boolean;
+  /** Unrejected redactions naming it, oldest first. */
+  redactions: string[];
+}
+
 /**
  * Inserts the event row with its prev and auth edges, and optionally the forward extremity changes and
  * the client transaction, in one statement (data-modifying CTEs; no constraint ties these tables to
- * each other, so the order inside the statement does not matter): one round trip instead of five on
- * the path every message takes. False when a `guard` failed and nothing was written.
+ * each other, so the order inside the statement does not matter, and every part sees the database as
+ * it was before the statement): one round trip instead of five on the path every message takes.
+ * Undefined when a `guard` failed and nothing was written.
  */
-export async function insertEvent(tx: Db, ev: NewEventRow, guard?: InsertGuard): Promise<boolean> {
+export async function insertEvent(
+  tx: Db,
+  ev: NewEventRow,
+  guard?: InsertGuard,
+): Promise<InsertedEvent | undefined> {
   const prevs = [...new Set(ev.prevEventIds)];
   const auths = [...new Set(ev.authEventIds)];
   const t = ev.txn;
@@ -77,6 +98,7 @@ export async function insertEvent(tx: Db, ev: NewEventRow, guard?: InsertGuard):
       ), added_extremities AS (
         INSERT INTO forward_extremities (room_id, event_id)
         SELECT ${ev.roomId}, e FROM unnest(${x.added === undefined ? [] : [x.added]}::text[]) AS e WHERE ${ok}
+        ${x.unlessCited ? sql`AND NOT EXISTS (SELECT 1 FROM event_edges WHERE prev_event_id = e)` : sql``}
         ON CONFLICT (room_id, event_id) DO NOTHING
       )`
     : sql``;
@@ -88,7 +110,16 @@ export async function insertEvent(tx: Db, ev: NewEventRow, guard?: InsertGuard):
         WHERE ${ok}
       )`
     : sql``;
-  const result = await sql`
+  const probes = ev.probeLaterEvents
+    ? sql`,
+      EXISTS (SELECT 1 FROM event_edges WHERE prev_event_id = ${ev.eventId}) AS cited,
+      ARRAY(
+        SELECT r.event_id FROM events r
+        WHERE r.redacts = ${ev.eventId} AND r.type = 'm.room.redaction' AND r.rejected_reason IS NULL
+        ORDER BY r.stream_ordering
+      ) AS redactions`
+    : sql``;
+  const result = await sql<{ event_id: string; cited?: boolean; redactions?: string[] }>`
     WITH ${guardCte}prev_edges AS (
       INSERT INTO event_edges (event_id, prev_event_id)
       SELECT ${ev.eventId}, unnest(${prevs}::text[]) WHERE ${ok}
@@ -108,9 +139,11 @@ export async function insertEvent(tx: Db, ev: NewEventRow, guard?: InsertGuard):
       ${ev.stateGroupBefore}::bigint, ${ev.stateGroupAfter}::bigint, ${ev.relatesToId}::text,
       ${ev.relationType}::text, ${ev.redacts}::text, ${ev.createdTs}::bigint
     WHERE ${ok}
-    RETURNING event_id
+    RETURNING event_id${probes}
   `.execute(tx);
-  return result.rows.length > 0;
+  const row = result.rows[0];
+  if (!row) return undefined;
+  return { cited: row.cited ?? false, redactions: row.redactions ?? [] };
 }
 
 /** Whether the event is stored at all (any status). */

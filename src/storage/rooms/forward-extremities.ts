@@ -22,14 +22,3 @@ export async function getForwardExtremities(db: Db, roomId: string): Promise<Ext
     streamOrdering: r.stream_ordering === null ? null : Number(r.stream_ordering),
   }));
 }
-
-/** Whether a stored event already cites `eventId` as a prev event (then it is no extremity). */
-export async function hasSuccessor(db: Db, eventId: string): Promise<boolean> {
-  const row = await db
-    .selectFrom("event_edges")
-    .select("event_id")
-    .where("prev_event_id", "=", eventId)
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
-}

@@ -16,16 +16,3 @@ export async function markRedacted(
     .where("event_id", "=", eventId)
     .execute();
 }
-
-/** Accepted redaction events that name `targetId`, oldest first (to apply when the target arrives). */
-export async function findRedactionsOf(db: Db, targetId: string): Promise<string[]> {
-  const rows = await db
-    .selectFrom("events")
-    .select("event_id")
-    .where("redacts", "=", targetId)
-    .where("type", "=", "m.room.redaction")
-    .where("rejected_reason", "is", null)
-    .orderBy("stream_ordering")
-    .execute();
-  return rows.map((r) => r.event_id);
-}
