@@ -10,7 +10,12 @@ import {
   type CurrentMembershipRow,
   type MembershipHistoryRow,
 } from "../storage/rooms/current-state-writes.ts";
-import { insertEvent, type InsertGuard } from "../storage/rooms/event-writes.ts";
+import {
+  insertEvent,
+  type InsertedEvent,
+  type InsertGuard,
+  type NewEventRow,
+} from "../storage/rooms/event-writes.ts";
 import { getEvents, parseStoredPdu, type StoredEvent } from "../storage/rooms/events.ts";
 import { getForwardExtremities } from "../storage/rooms/forward-extremities.ts";
 import { loadStateGroup } from "../storage/rooms/state-groups.ts";
@@ -56,6 +61,8 @@ export interface PersistInput {
    * event's insert.
    */
   guard?: InsertGuard;
+  /** Stores the event row instead of `insertEvent` (a run of events inserted together later). */
+  insert?: (row: NewEventRow) => InsertedEvent;
   now: number;
 }
 
@@ -165,37 +172,34 @@ export async function persistEvent(tx: Db, input: PersistInput): Promise<Persist
     : [];
   const pduText = encodeCanonicalJson(federationPdu(version, event), { strict: version.strictCanonicalJson });
   const streamOrdering = outlier || rejected ? null : input.streamOrdering;
-  const inserted = await insertEvent(
-    tx,
-    {
-      eventId: event.event_id,
-      roomId,
-      // Rejected events and outliers are not in the timeline: no stream position (schema contract).
-      streamOrdering,
-      depth: event.depth,
-      type: event.type,
-      stateKey,
-      sender: event.sender,
-      originServerTs: event.origin_server_ts,
-      pdu: pduText,
-      outlier,
-      rejectedReason: input.rejectedReason ?? null,
-      softFailed,
-      stateGroupBefore: groupBefore,
-      stateGroupAfter: groupAfter,
-      relatesToId: relation.id,
-      relationType: relation.type,
-      redacts: redactsColumn(version, event),
-      prevEventIds: prevIds,
-      authEventIds: authEventIds(event),
-      createdTs: input.now,
-      // Something stored may already cite an event that was not built here just now (see `fresh`).
-      extremities: moves ? { cited: prevIds, added: event.event_id, unlessCited: !input.fresh } : undefined,
-      probeLaterEvents: !input.fresh && !outlier && !rejected,
-      txn: input.txn,
-    },
-    input.guard,
-  );
+  const row: NewEventRow = {
+    eventId: event.event_id,
+    roomId,
+    // Rejected events and outliers are not in the timeline: no stream position (schema contract).
+    streamOrdering,
+    depth: event.depth,
+    type: event.type,
+    stateKey,
+    sender: event.sender,
+    originServerTs: event.origin_server_ts,
+    pdu: pduText,
+    outlier,
+    rejectedReason: input.rejectedReason ?? null,
+    softFailed,
+    stateGroupBefore: groupBefore,
+    stateGroupAfter: groupAfter,
+    relatesToId: relation.id,
+    relationType: relation.type,
+    redacts: redactsColumn(version, event),
+    prevEventIds: prevIds,
+    authEventIds: authEventIds(event),
+    createdTs: input.now,
+    // Something stored may already cite an event that was not built here just now (see `fresh`).
+    extremities: moves ? { cited: prevIds, added: event.event_id, unlessCited: !input.fresh } : undefined,
+    probeLaterEvents: !input.fresh && !outlier && !rejected,
+    txn: input.txn,
+  };
+  const inserted = input.insert ? input.insert(row) : await insertEvent(tx, row, input.guard);
   if (!inserted) throw new StaleWriteError("the room changed since the write cache was filled");
   const isExtremity = moves && !inserted.cited;
 

@@ -1,5 +1,5 @@
 import type { IdentifiedPdu } from "../core/pdu.ts";
-import { authEventIds, prevEventIds } from "../core/pdu.ts";
+import { authEventIds, prevEventIds, stateKeyOf } from "../core/pdu.ts";
 import type { RoomVersion } from "../core/room-versions.ts";
 import type { StateTupleKey } from "../core/state-key.ts";
 import type { HearthContext } from "../context.ts";
@@ -8,10 +8,13 @@ import { checkAuth } from "../core/auth-rules.ts";
 import { authStateKeys, checkAgainstAuthEvents } from "../core/auth/received-event.ts";
 import type { Db } from "../storage/database.ts";
 import { getCurrentStateIdsFor } from "../storage/rooms/current-state-writes.ts";
+import { citedOrRedacted } from "../storage/rooms/event-writes.ts";
 import { getEvents, type StoredEvent } from "../storage/rooms/events.ts";
 import { readWriteSnapshot } from "../storage/rooms/room-lock.ts";
 import { deleteOutlier } from "../storage/rooms/outlier-writes.ts";
 import { loadStateGroup } from "../storage/rooms/state-groups.ts";
+import { redactsOf } from "./apply-redactions.ts";
+import { HeldEventInserts } from "./held-event-inserts.ts";
 import { persistEvent, type PersistOutcome } from "./persist-event.ts";
 import { resolveStoredStates } from "./resolve-stored-states.ts";
 import { withRoomWrite, withRoomWriteBatch } from "./room-write.ts";
@@ -166,6 +169,17 @@ interface BatchState {
    * on current state, becoming its only extremity); dropped at anything else, and by a redaction.
    */
   current: CurrentEntries | undefined;
+  /** Rows of plain messages waiting to be inserted together (see `holdable`). */
+  held: HeldEventInserts;
+  /** The batch's events that stored events already cite or redact: never held. */
+  flagged: ReadonlySet<string>;
+  /**
+   * Events named by redactions stored in this write: never held either, as the insert's own look-up
+   * would find such a redaction (a soft-failed one, say, which leaves the extremities alone so the
+   * target can still be built on current state). Nothing stored in this write can cite a later event
+   * as a prev event: it would have had to wait for it.
+   */
+  redactedInBatch: Set<string>;
 }
 
 /** The events among `ids` not yet read in this write, read in one round trip. */
@@ -306,8 +320,22 @@ async function acceptInBatch(
     const currentIds = await getCurrentStateIdsFor(tx, roomId, keys);
     softFailed = (await authAgainstIds(tx, batch, version, event, currentIds)) !== undefined;
   }
-  if (existing) await deleteOutlier(tx, event.event_id);
   const current = before?.isCurrent ? batch.current : undefined;
+  const hold =
+    reason === undefined &&
+    !softFailed &&
+    !existing &&
+    !input.backfill &&
+    !input.fanOut &&
+    before?.isCurrent === true &&
+    before.groupId !== undefined &&
+    stateKeyOf(event) === undefined &&
+    event.type !== "m.room.redaction" &&
+    !batch.flagged.has(event.event_id) &&
+    !batch.redactedInBatch.has(event.event_id);
+  // Whatever is not held may read or change what the held rows would: they go in first.
+  if (!hold) await batch.held.flush(tx);
+  if (existing) await deleteOutlier(tx, event.event_id);
   const outcome = await persistEvent(tx, {
     roomId,
     version,
@@ -319,8 +347,11 @@ async function acceptInBatch(
     backfilled: input.backfill !== undefined,
     extremities,
     stateGroupDepths: current?.depths,
+    insert: hold ? (row) => batch.held.hold(row) : undefined,
     now: ctx.clock(),
   });
+  const redacts = event.type === "m.room.redaction" ? redactsOf(version, event) : undefined;
+  if (redacts !== undefined) batch.redactedInBatch.add(redacts);
   stored.set(event.event_id, outcome.stored);
   batch.absent.delete(event.event_id);
   followOutcome(batch, event, outcome, current);
@@ -424,7 +455,22 @@ export async function acceptRemoteEvents(
   return withRoomWriteBatch(ctx, roomId, inputs.length, async (tx, positions, cached) => {
     // The events, their auth and prev events and the create event, the extremities, and whether the
     // cached entries still hold, in two round trips: the room is locked meanwhile.
-    const batch: BatchState = { stored: new Map(), absent: new Set(), extremities: [], current: undefined };
+    const batch: BatchState = {
+      stored: new Map(),
+      absent: new Set(),
+      extremities: [],
+      current: undefined,
+      held: new HeldEventInserts(roomId),
+      // A single event gains nothing from being held; several save a round trip each.
+      flagged:
+        inputs.length > 1
+          ? await citedOrRedacted(
+              tx,
+              inputs.map((i) => i.event.event_id),
+            )
+          : new Set(),
+      redactedInBatch: new Set(),
+    };
     await readMissing(tx, batch, inputs.flatMap(eventIdsOf));
     const snapshot = await readWriteSnapshot(
       tx,
@@ -449,6 +495,7 @@ export async function acceptRemoteEvents(
       for (const u of accepted.userIds) userIds.add(u);
       for (const d of accepted.federate ?? []) federate.add(d);
     }
+    await batch.held.flush(tx);
     const stored = outcomes.some((o) => o.status === "accepted");
     return {
       value: outcomes,

@@ -143,6 +143,41 @@ describe("a transaction's PDUs of one room, stored together", () => {
     expect(await extremities(roomId)).toEqual([m2.event_id]);
   });
 
+  it("stores a child sent before its parent in the same transaction", async () => {
+    const { remote, roomId, send } = await setup();
+    const parent = await remote.build(hs.ctx, roomId, bob, msg("parent"));
+    const child = await remote.build(hs.ctx, roomId, bob, msg("child"), { prev: [parent] });
+    expect(await send([child, parent])).toEqual({ pdus: { [child.event_id]: {}, [parent.event_id]: {} } });
+    expect(await extremities(roomId)).toEqual([child.event_id]);
+  });
+
+  it("applies a redaction to a message of the same transaction, whichever comes first", async () => {
+    const { remote, roomId, send } = await setup();
+    const redact = (target: IdentifiedPdu, prev: IdentifiedPdu[]) =>
+      remote.build(
+        hs.ctx,
+        roomId,
+        bob,
+        { type: "m.room.redaction", content: { redacts: target.event_id } },
+        prev.length > 0 ? { prev } : {},
+      );
+    const m1 = await remote.build(hs.ctx, roomId, bob, msg("oops"));
+    const r1 = await redact(m1, [m1]);
+    const m2 = await remote.build(hs.ctx, roomId, bob, msg("again"), { prev: [r1] });
+    // A redaction built beside its target, arriving first.
+    const r2 = await redact(m2, [r1]);
+    const answer = await send([m1, r1, r2, m2]);
+    expect(Object.values(answer.pdus as object)).toEqual([{}, {}, {}, {}]);
+    for (const [target, by] of [
+      [m1, r1],
+      [m2, r2],
+    ] as const) {
+      const stored = await getEvent(hs.ctx.db, target.event_id);
+      expect(stored?.redactedBy).toBe(by.event_id);
+      expect(stored?.pdu.content).toEqual({});
+    }
+  });
+
   it("judges the PDUs after an ACL event of the same transaction by the ACL it set", async () => {
     const { remote, roomId, send } = await setup();
     await sendLocalEvent(hs.ctx, {

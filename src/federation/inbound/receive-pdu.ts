@@ -197,9 +197,9 @@ export async function receivePdu(
 }
 
 /**
- * `receivePdu` for several PDUs, answered in order. Runs of them whose auth and prev events are all
- * stored (or earlier in the run) are stored together, one room write per run; the rest, and any the
- * run found still missing something, go through `receivePdu`'s steps one by one, gaps filled first.
+ * `receivePdu` for several PDUs, answered in order. Each room's consecutive PDUs are judged and stored
+ * together, in one room write; any the run found missing auth or prev events (it wrote nothing for
+ * those) then go through `receivePdu`'s steps one by one, gaps filled first.
  */
 export async function receivePdus(
   ctx: HearthContext,
@@ -210,14 +210,8 @@ export async function receivePdus(
 ): Promise<PduResult[]> {
   const checked: (CheckedInput | PduResult)[] = [];
   for (const raw of raws) checked.push(await checkPdu(ctx, peers, raw));
-  // Every PDU's own, auth and prev events, in one read.
-  const known = await getEvents(
-    ctx.db,
-    checked.filter(isChecked).flatMap((c) => ids(c.checked.event)),
-  );
   const results: PduResult[] = [];
   let run: { index: number; input: CheckedInput }[] = [];
-  const coming = new Set<string>();
   const flush = async (): Promise<void> => {
     if (run.length === 0) return;
     const { roomId, version } = run[0]!.input;
@@ -240,32 +234,14 @@ export async function receivePdus(
           : resultOf(input.checked.event.event_id, outcome);
     }
     run = [];
-    coming.clear();
   };
   for (const [index, c] of checked.entries()) {
     if (!isChecked(c)) {
       results[index] = c;
       continue;
     }
-    const event = c.checked.event;
-    const existing = known.get(event.event_id);
-    if (existing && !existing.outlier) {
-      results[index] = resultOf(event.event_id, {
-        status: "known",
-        reason: existing.rejectedReason ?? undefined,
-      });
-      continue;
-    }
-    const ready =
-      authEventIds(event).every((id) => known.has(id) || coming.has(id)) &&
-      prevEventIds(event).every((id) => known.get(id)?.stateGroupAfter != null || coming.has(id));
-    if (run.length > 0 && (!ready || run[0]!.input.roomId !== c.roomId)) await flush();
-    if (ready) {
-      run.push({ index, input: c });
-      coming.add(event.event_id);
-    } else {
-      results[index] = await receiveChecked(ctx, peers, origin, c, opts);
-    }
+    if (run.length > 0 && run[0]!.input.roomId !== c.roomId) await flush();
+    run.push({ index, input: c });
   }
   await flush();
   return results;

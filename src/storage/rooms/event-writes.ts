@@ -146,6 +146,78 @@ export async function insertEvent(
   return { cited: row.cited ?? false, redactions: row.redactions ?? [] };
 }
 
+/**
+ * Inserts events of one room with their prev and auth edges in one statement, and applies their
+ * forward extremity changes taken together (`removed` go, `added` join): for a run of events that no
+ * stored event cites or redacts (the caller has made sure), so nothing needs to be reported back.
+ */
+export async function insertEventRun(
+  tx: Db,
+  roomId: string,
+  rows: readonly NewEventRow[],
+  extremities: { removed: readonly string[]; added: readonly string[] },
+): Promise<void> {
+  if (rows.length === 0) return;
+  const edges: [string[], string[]] = [[], []];
+  const authEdges: [string[], string[]] = [[], []];
+  for (const r of rows) {
+    for (const id of new Set(r.prevEventIds)) {
+      edges[0].push(r.eventId);
+      edges[1].push(id);
+    }
+    for (const id of new Set(r.authEventIds)) {
+      authEdges[0].push(r.eventId);
+      authEdges[1].push(id);
+    }
+  }
+  const col = <T>(f: (r: NewEventRow) => T): T[] => rows.map(f);
+  await sql`
+    WITH prev_edges AS (
+      INSERT INTO event_edges (event_id, prev_event_id)
+      SELECT * FROM unnest(${edges[0]}::text[], ${edges[1]}::text[])
+    ), auth_edges AS (
+      INSERT INTO event_auth_edges (event_id, auth_event_id)
+      SELECT * FROM unnest(${authEdges[0]}::text[], ${authEdges[1]}::text[])
+    ), removed_extremities AS (
+      DELETE FROM forward_extremities
+      WHERE room_id = ${roomId} AND event_id = ANY(${[...extremities.removed]}::text[])
+    ), added_extremities AS (
+      INSERT INTO forward_extremities (room_id, event_id)
+      SELECT ${roomId}, e FROM unnest(${[...extremities.added]}::text[]) AS e
+      ON CONFLICT (room_id, event_id) DO NOTHING
+    )
+    INSERT INTO events (
+      event_id, room_id, stream_ordering, topological_ordering, type, state_key, sender, origin_server_ts,
+      pdu, outlier, rejected_reason, soft_failed, state_group_before, state_group_after, relates_to_id,
+      relation_type, redacts, created_ts
+    )
+    SELECT * FROM unnest(
+      ${col((r) => r.eventId)}::text[], ${col((r) => r.roomId)}::text[],
+      ${col((r) => r.streamOrdering)}::bigint[], ${col((r) => r.depth)}::bigint[],
+      ${col((r) => r.type)}::text[], ${col((r) => r.stateKey ?? null)}::text[],
+      ${col((r) => r.sender)}::text[], ${col((r) => r.originServerTs)}::bigint[],
+      ${col((r) => r.pdu)}::text[], ${col((r) => r.outlier)}::boolean[],
+      ${col((r) => r.rejectedReason)}::text[], ${col((r) => r.softFailed)}::boolean[],
+      ${col((r) => r.stateGroupBefore)}::bigint[], ${col((r) => r.stateGroupAfter)}::bigint[],
+      ${col((r) => r.relatesToId)}::text[], ${col((r) => r.relationType)}::text[],
+      ${col((r) => r.redacts)}::text[], ${col((r) => r.createdTs)}::bigint[]
+    )
+  `.execute(tx);
+}
+
+/** Of `eventIds`, those a stored event cites as a prev event or an unrejected stored redaction names. */
+export async function citedOrRedacted(tx: Db, eventIds: readonly string[]): Promise<Set<string>> {
+  if (eventIds.length === 0) return new Set();
+  const ids = [...eventIds];
+  const result = await sql<{ id: string }>`
+    SELECT prev_event_id AS id FROM event_edges WHERE prev_event_id = ANY(${ids}::text[])
+    UNION
+    SELECT redacts AS id FROM events
+    WHERE redacts = ANY(${ids}::text[]) AND type = 'm.room.redaction' AND rejected_reason IS NULL
+  `.execute(tx);
+  return new Set(result.rows.map((r) => r.id));
+}
+
 /** Whether the event is stored at all (any status). */
 export async function eventExists(db: Db, eventId: string): Promise<boolean> {
   const row = await db
