@@ -7,8 +7,10 @@ import type { Db } from "../storage/database.ts";
 import { getCurrentStateIds } from "../storage/rooms/current-state.ts";
 import {
   applyRoomStateChanges,
+  roomStateChangesCtes,
   type CurrentMembershipRow,
   type MembershipHistoryRow,
+  type RoomStateChanges,
 } from "../storage/rooms/current-state-writes.ts";
 import {
   insertEvent,
@@ -170,6 +172,13 @@ export async function persistEvent(tx: Db, input: PersistInput): Promise<Persist
   const oldExtremities = moves
     ? (input.extremities ?? (await getForwardExtremities(tx, roomId)).map((e) => e.eventId))
     : [];
+  // A fresh event built on every extremity is now the only one, changing current state at its own key
+  // at most: those writes ride on its insert statement.
+  const cited = new Set(prevIds);
+  const early =
+    moves && input.fresh === true && before!.isCurrent && oldExtremities.every((id) => cited.has(id))
+      ? await stateChangesOf(tx, input, key === undefined ? new Map() : new Map([[key, event.event_id]]))
+      : undefined;
   const pduText = encodeCanonicalJson(federationPdu(version, event), { strict: version.strictCanonicalJson });
   const streamOrdering = outlier || rejected ? null : input.streamOrdering;
   const row: NewEventRow = {
@@ -197,6 +206,7 @@ export async function persistEvent(tx: Db, input: PersistInput): Promise<Persist
     // Something stored may already cite an event that was not built here just now (see `fresh`).
     extremities: moves ? { cited: prevIds, added: event.event_id, unlessCited: !input.fresh } : undefined,
     probeLaterEvents: !input.fresh && !outlier && !rejected,
+    stateChanges: early && roomStateChangesCtes(roomId, early),
     txn: input.txn,
   };
   const inserted = input.insert ? input.insert(row) : await insertEvent(tx, row, input.guard);
@@ -225,28 +235,45 @@ export async function persistEvent(tx: Db, input: PersistInput): Promise<Persist
   if (outlier || rejected) return outcome;
 
   if (moves) {
-    const cited = new Set(prevIds);
     const remaining = oldExtremities.filter((id) => !cited.has(id) && id !== event.event_id);
     const newExtremities = isExtremity ? [...remaining, event.event_id] : remaining;
-    const changes = await updateCurrentState(tx, input, newExtremities, isExtremity, key);
+    let applied = early;
+    if (!applied) {
+      applied = await stateChangesOf(
+        tx,
+        input,
+        await updateCurrentState(tx, input, newExtremities, isExtremity, key),
+      );
+      await applyRoomStateChanges(tx, roomId, applied);
+    }
     outcome.extremities = newExtremities;
-    outcome.stateChanges = changes;
-    const memberships = await currentMembershipChanges(tx, event, input.streamOrdering, changes);
-    const history: MembershipHistoryRow | undefined =
-      event.type === "m.room.member" && stateKey !== undefined && typeof event.content.membership === "string"
-        ? {
-            eventId: event.event_id,
-            userId: stateKey,
-            sender: event.sender,
-            membership: event.content.membership,
-            streamOrdering: input.streamOrdering,
-          }
-        : undefined;
-    await applyRoomStateChanges(tx, roomId, changes, memberships, history);
-    outcome.membershipUsers = memberships.users;
+    outcome.stateChanges = applied.changes;
+    outcome.membershipUsers = applied.memberships.users;
   }
   outcome.redacted = await applyRedactions(tx, version, event, inserted.redactions);
   return outcome;
+}
+
+/** The current state `changes` with the memberships and membership history they imply. */
+async function stateChangesOf(
+  tx: Db,
+  input: PersistInput,
+  changes: ReadonlyMap<StateTupleKey, string | null>,
+): Promise<RoomStateChanges & { memberships: { users: string[] } }> {
+  const { event } = input;
+  const stateKey = stateKeyOf(event);
+  const memberships = await currentMembershipChanges(tx, event, input.streamOrdering, changes);
+  const history: MembershipHistoryRow | undefined =
+    event.type === "m.room.member" && stateKey !== undefined && typeof event.content.membership === "string"
+      ? {
+          eventId: event.event_id,
+          userId: stateKey,
+          sender: event.sender,
+          membership: event.content.membership,
+          streamOrdering: input.streamOrdering,
+        }
+      : undefined;
+  return { changes, memberships, history };
 }
 
 /**

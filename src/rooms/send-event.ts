@@ -100,11 +100,14 @@ async function loadView(
   prevIds: string[],
   extremityIds: string[],
   cached: CachedRoom | undefined,
+  /** Current state entries read with the extremities (under the lock, so they are this state when current). */
+  prefetched?: ReadonlyMap<StateTupleKey, IdentifiedPdu | null>,
 ): Promise<{ view: RoomView; entries: Map<StateTupleKey, IdentifiedPdu | null> }> {
   const version = cached?.version ?? (await roomVersionOf(tx, roomId));
   const state = await computeStateBefore(tx, roomId, version, prevIds, extremityIds, cached?.prevEvents);
   // The state cannot change while the room is locked, so each entry is read at most once.
   const cache = cached && state.isCurrent ? cached.state : new Map<StateTupleKey, IdentifiedPdu | null>();
+  if (state.isCurrent) for (const [k, ev] of prefetched ?? []) if (!cache.has(k)) cache.set(k, ev);
   const stateEvents = async (keys: readonly StateTupleKey[]): Promise<Map<StateTupleKey, IdentifiedPdu>> => {
     const missing = keys.filter((k) => !cache.has(k));
     if (missing.length > 0) {
@@ -284,6 +287,7 @@ async function buildOrSend(ctx: HearthContext, req: SendRequest): Promise<WriteV
       req.roomId,
       req.txn?.scope,
       entry ? RoomWriteCache.watchedIds(entry) : [],
+      prefetchKeys(req).filter((k) => !entry?.state.has(k)),
     );
     const { extremities } = snapshot;
     // Another process may have written the room (or redacted what the entry holds) since.
@@ -300,8 +304,18 @@ async function buildOrSend(ctx: HearthContext, req: SendRequest): Promise<WriteV
         return { value: { eventId: existing.eventId, created: false }, cache: cached };
       }
     }
-    return writeOn(ctx, req, tx, position, extremities, cached, undefined);
+    return writeOn(ctx, req, tx, position, extremities, cached, undefined, snapshot.state);
   });
+}
+
+/** The state entries a write will surely look at: the common auth events and the event's own key. */
+function prefetchKeys(req: SendRequest): StateTupleKey[] {
+  const keys = [CREATE_KEY, POWER_LEVELS_KEY, JOIN_RULES_KEY, stateTupleKey("m.room.member", req.sender)];
+  const { type, stateKey } = req.draft;
+  if (stateKey !== undefined && !keys.includes(stateTupleKey(type, stateKey))) {
+    keys.push(stateTupleKey(type, stateKey));
+  }
+  return keys;
 }
 
 /**
@@ -317,9 +331,18 @@ async function writeOn(
   extremities: readonly string[],
   cached: CachedRoom | undefined,
   guard: InsertGuard | undefined,
+  prefetched?: ReadonlyMap<StateTupleKey, IdentifiedPdu | null>,
 ): Promise<WriteResult<WriteValue>> {
   const prevIds = extremities.slice(0, MAX_PREV_EVENTS);
-  const { view, entries } = await loadView(tx, req.roomId, req.sender, prevIds, [...extremities], cached);
+  const { view, entries } = await loadView(
+    tx,
+    req.roomId,
+    req.sender,
+    prevIds,
+    [...extremities],
+    cached,
+    prefetched,
+  );
   const depths = cached?.stateGroupDepths ?? new Map<number, number>();
 
   let draft = req.draft;

@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { sql, type RawBuilder } from "kysely";
 import { splitStateTupleKey, stateTupleKey, type StateTupleKey } from "../../core/state-key.ts";
 import type { Db } from "../database.ts";
 
@@ -17,27 +17,29 @@ export interface MembershipHistoryRow {
   streamOrdering: number | null;
 }
 
+/** An accepted event's effects on the room's current state (see `applyRoomStateChanges`). */
+export interface RoomStateChanges {
+  /** Current state entries: an event id sets the entry, null removes it. */
+  changes: ReadonlyMap<StateTupleKey, string | null>;
+  memberships: { set: readonly CurrentMembershipRow[]; removed: readonly string[] };
+  history: MembershipHistoryRow | undefined;
+}
+
 /**
- * Applies an accepted event's effects on the room's current state in one statement (data-modifying
- * CTEs, each on different rows): current state entries (an event id sets the entry, null removes it),
- * current memberships (a new membership clears `forgotten`: forgetting is about the room as the user
- * last left it, and re-joining or a new invite brings it back) and the membership history row of a
- * member event. A no-op without round trip when there is nothing to write.
+ * The data-modifying CTEs (each on different rows) that apply `c`: current state entries, current
+ * memberships (a new membership clears `forgotten`: forgetting is about the room as the user last left
+ * it, and re-joining or a new invite brings it back) and the membership history row of a member event.
+ * Undefined when there is nothing to write. Another statement (an event's insert) may carry them.
  */
-export async function applyRoomStateChanges(
-  tx: Db,
-  roomId: string,
-  changes: ReadonlyMap<StateTupleKey, string | null>,
-  memberships: { set: readonly CurrentMembershipRow[]; removed: readonly string[] },
-  history: MembershipHistoryRow | undefined,
-): Promise<void> {
+export function roomStateChangesCtes(roomId: string, c: RoomStateChanges): RawBuilder<unknown> | undefined {
+  const { changes, memberships, history } = c;
   if (
     changes.size === 0 &&
     memberships.set.length === 0 &&
     memberships.removed.length === 0 &&
     history === undefined
   ) {
-    return;
+    return undefined;
   }
   const del: [string[], string[]] = [[], []];
   const set: [string[], string[], string[]] = [[], [], []];
@@ -54,8 +56,7 @@ export async function applyRoomStateChanges(
   }
   const m = memberships.set;
   const h = history ? [history] : [];
-  await sql`
-    WITH removed_state AS (
+  return sql`removed_state AS (
       DELETE FROM current_state c
       USING unnest(${del[0]}::text[], ${del[1]}::text[]) AS d(type, state_key)
       WHERE c.room_id = ${roomId} AND c.type = d.type AND c.state_key = d.state_key
@@ -76,15 +77,21 @@ export async function applyRoomStateChanges(
       ON CONFLICT (room_id, user_id) DO UPDATE SET
         membership = excluded.membership, event_id = excluded.event_id,
         stream_ordering = excluded.stream_ordering, forgotten = false
-    )
-    INSERT INTO room_memberships (event_id, room_id, user_id, sender, membership, stream_ordering)
-    SELECT e, ${roomId}, u, snd, ms, s
-    FROM unnest(
-      ${h.map((r) => r.eventId)}::text[], ${h.map((r) => r.userId)}::text[], ${h.map((r) => r.sender)}::text[],
-      ${h.map((r) => r.membership)}::text[], ${h.map((r) => r.streamOrdering)}::bigint[]
-    ) AS x(e, u, snd, ms, s)
-    ON CONFLICT (event_id) DO NOTHING
-  `.execute(tx);
+    ), membership_history AS (
+      INSERT INTO room_memberships (event_id, room_id, user_id, sender, membership, stream_ordering)
+      SELECT e, ${roomId}, u, snd, ms, s
+      FROM unnest(
+        ${h.map((r) => r.eventId)}::text[], ${h.map((r) => r.userId)}::text[], ${h.map((r) => r.sender)}::text[],
+        ${h.map((r) => r.membership)}::text[], ${h.map((r) => r.streamOrdering)}::bigint[]
+      ) AS x(e, u, snd, ms, s)
+      ON CONFLICT (event_id) DO NOTHING
+    )`;
+}
+
+/** Applies an accepted event's effects on the room's current state in one statement; no round trip when there are none. */
+export async function applyRoomStateChanges(tx: Db, roomId: string, c: RoomStateChanges): Promise<void> {
+  const ctes = roomStateChangesCtes(roomId, c);
+  if (ctes) await sql`WITH ${ctes} SELECT 1`.execute(tx);
 }
 
 /** Current state entries for just these keys (the writer rarely needs the whole state). */

@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { sql, type RawBuilder } from "kysely";
 import type { Db } from "../database.ts";
 import type { TxnScope } from "./txn-ids.ts";
 
@@ -34,6 +34,8 @@ export interface NewEventRow {
    * which stored redactions name it: for events that may arrive after their successors (federation).
    */
   probeLaterEvents?: boolean;
+  /** Current state changes to apply in the same statement (`roomStateChangesCtes`). */
+  stateChanges?: RawBuilder<unknown>;
   /** The client transaction that sent the event, recorded in the same statement. */
   txn?: { scope: TxnScope; requestHash: Buffer };
 }
@@ -126,7 +128,7 @@ export async function insertEvent(
     ), auth_edges AS (
       INSERT INTO event_auth_edges (event_id, auth_event_id)
       SELECT ${ev.eventId}, unnest(${auths}::text[]) WHERE ${ok}
-    )${extremities}${txn}
+    )${extremities}${txn}${ev.stateChanges ? sql`, ${ev.stateChanges}` : sql``}
     INSERT INTO events (
       event_id, room_id, stream_ordering, topological_ordering, type, state_key, sender, origin_server_ts,
       pdu, outlier, rejected_reason, soft_failed, state_group_before, state_group_after, relates_to_id,

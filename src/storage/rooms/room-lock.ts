@@ -1,6 +1,9 @@
 import { createHash } from "node:crypto";
 import { sql } from "kysely";
+import type { IdentifiedPdu } from "../../core/pdu.ts";
+import { splitStateTupleKey, stateTupleKey, type StateTupleKey } from "../../core/state-key.ts";
 import type { Db } from "../database.ts";
+import { parseStoredPdu } from "./events.ts";
 import type { TxnScope } from "./txn-ids.ts";
 
 /**
@@ -43,10 +46,13 @@ export interface WriteSnapshot {
   txn: { eventId: string; requestHash: Buffer } | undefined;
   /** Whether any of the `watched` events has been redacted (their stored PDU changed). */
   watchedRedacted: boolean;
+  /** Current state at each of the requested keys: its event, or null when the room has none there. */
+  state: Map<StateTupleKey, IdentifiedPdu | null>;
 }
 
 /**
- * Reads the forward extremities, the client transaction and whether cached events were redacted.
+ * Reads the forward extremities, the client transaction, whether cached events were redacted and the
+ * current state at `keys` (with their events).
  * Must run after `beginRoomWrite`, in a statement of its own: in READ COMMITTED a statement's snapshot
  * is taken when it starts, so a read in the locking statement could miss a write committed while it
  * waited for the lock.
@@ -56,12 +62,18 @@ export async function readWriteSnapshot(
   roomId: string,
   txn: TxnScope | undefined,
   watched: readonly string[],
+  keys: readonly StateTupleKey[] = [],
 ): Promise<WriteSnapshot> {
+  const pairs = keys.map(splitStateTupleKey);
   const result = await sql<{
     extremities: string[];
     watched_redacted: boolean;
     txn_event_id: string | null;
     txn_request_hash: Buffer | null;
+    state_ids: string[] | null;
+    state_types: string[] | null;
+    state_keys: string[] | null;
+    state_pdus: string[] | null;
   }>`
     SELECT
       ARRAY(
@@ -73,16 +85,33 @@ export async function readWriteSnapshot(
         SELECT 1 FROM events WHERE event_id = ANY(${[...watched]}::text[]) AND redacted_by IS NOT NULL
       ) AS watched_redacted,
       t.event_id AS txn_event_id,
-      t.request_hash AS txn_request_hash
+      t.request_hash AS txn_request_hash,
+      s.ids AS state_ids, s.types AS state_types, s.keys AS state_keys, s.pdus AS state_pdus
     FROM (SELECT 1) AS one
     LEFT JOIN event_txn_ids t
       ON t.user_id = ${txn?.userId ?? null} AND t.device_id = ${txn?.deviceId ?? null}
       AND t.endpoint = ${txn?.endpoint ?? null} AND t.txn_id = ${txn?.txnId ?? null}
+    CROSS JOIN LATERAL (
+      SELECT array_agg(c.event_id) AS ids, array_agg(c.type) AS types, array_agg(c.state_key) AS keys,
+        array_agg(e.pdu) AS pdus
+      FROM unnest(${pairs.map((p) => p[0])}::text[], ${pairs.map((p) => p[1])}::text[]) AS k(type, state_key)
+      JOIN current_state c ON c.room_id = ${roomId} AND c.type = k.type AND c.state_key = k.state_key
+      JOIN events e ON e.event_id = c.event_id
+    ) AS s
   `.execute(tx);
   const row = result.rows[0]!;
+  const state = new Map<StateTupleKey, IdentifiedPdu | null>(keys.map((k) => [k, null]));
+  const ids = row.state_ids ?? [];
+  for (const [i, id] of ids.entries()) {
+    state.set(
+      stateTupleKey(row.state_types![i]!, row.state_keys![i]!),
+      parseStoredPdu(id, row.state_pdus![i]!),
+    );
+  }
   return {
     extremities: row.extremities,
     watchedRedacted: row.watched_redacted,
+    state,
     txn:
       row.txn_event_id === null || row.txn_request_hash === null
         ? undefined
