@@ -1,41 +1,67 @@
 import type { HearthContext } from "../context.ts";
 import { stateTupleKey, type StateTupleKey } from "../core/state-key.ts";
 import { getEvents, type StoredEvent } from "../storage/rooms/events.ts";
-import { loadStateGroup, loadStateGroups } from "../storage/rooms/state-groups.ts";
+import { loadStateGroupsOver } from "../storage/rooms/state-groups.ts";
 import { lookupStateEntries } from "../storage/rooms/state-lookup.ts";
 import { latestEventAtStream } from "../storage/sync/sync-rooms.ts";
 import { allowsRoomEvent, type RoomEventFilter } from "./filter.ts";
 
 type StateContext = Pick<HearthContext, "db">;
 
-/** State groups loaded during one sync, each once. */
+/** State groups loaded during one sync, each once, over the instance's cache of group states. */
 export class StateGroups {
-  private readonly groups = new Map<number, Promise<Map<StateTupleKey, string>>>();
-  constructor(private readonly ctx: StateContext) {}
+  private readonly groups = new Map<number, Promise<ReadonlyMap<StateTupleKey, string>>>();
+  constructor(private readonly ctx: Pick<HearthContext, "db" | "sync">) {}
 
   /** Loads many groups with one query (initial sync: every room's state at once). */
   async preload(groupIds: readonly number[]): Promise<void> {
-    const missing = [...new Set(groupIds)].filter((id) => !this.groups.has(id));
+    const cache = this.ctx.sync.stateGroups;
+    const missing: number[] = [];
+    for (const id of new Set(groupIds)) {
+      if (this.groups.has(id)) continue;
+      const cached = cache.get(id);
+      if (cached) this.groups.set(id, Promise.resolve(cached));
+      else missing.push(id);
+    }
     if (missing.length === 0) return;
-    const loaded = loadStateGroups(this.ctx.db, missing);
+    const loaded = loadFromCache(this.ctx, missing);
     for (const id of missing) {
-      const state = loaded.then((all) => all.get(id) ?? new Map<StateTupleKey, string>());
+      const state = loaded.then((all) => all.get(id)!);
       state.catch(() => undefined); // the failure surfaces through `await loaded` below
       this.groups.set(id, state);
     }
     await loaded;
   }
 
-  load(groupId: number): Promise<Map<StateTupleKey, string>> {
-    let state = this.groups.get(groupId);
-    if (!state) this.groups.set(groupId, (state = loadStateGroup(this.ctx.db, groupId)));
-    return state;
+  async load(groupId: number): Promise<ReadonlyMap<StateTupleKey, string>> {
+    if (!this.groups.has(groupId)) await this.preload([groupId]);
+    return this.groups.get(groupId)!;
   }
 
   /** The group holding the room's state as of stream position `at` (after its newest event there). */
   async groupAtStream(roomId: string, at: number): Promise<number | undefined> {
     return (await latestEventAtStream(this.ctx.db, roomId, at))?.stateGroupAfter ?? undefined;
   }
+}
+
+/** Loads the groups over the cached ones (see `loadStateGroupsOver`) and caches the results. */
+async function loadFromCache(
+  ctx: Pick<HearthContext, "db" | "sync">,
+  groupIds: readonly number[],
+): Promise<Map<number, ReadonlyMap<StateTupleKey, string>>> {
+  const cache = ctx.sync.stateGroups;
+  const out = new Map<number, ReadonlyMap<StateTupleKey, string>>();
+  const known = new Map(cache.known());
+  for (const [id, { base, entries }] of await loadStateGroupsOver(ctx.db, groupIds, known)) {
+    const state = new Map(base === undefined ? [] : known.get(base));
+    for (const [key, eventId] of entries) {
+      if (eventId === null) state.delete(key);
+      else state.set(key, eventId);
+    }
+    cache.set(id, state);
+    out.set(id, state);
+  }
+  return out;
 }
 
 export interface RoomStateRequest {

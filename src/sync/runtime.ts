@@ -1,6 +1,7 @@
 import { DeviceKeyCountsCache } from "./device-key-cache.ts";
 import { BoundedGroupFactsCache } from "./group-facts-cache.ts";
 import { LazyMemberCache } from "./lazy-members.ts";
+import { StateGroupCache } from "./state-group-cache.ts";
 import type { Notifier } from "./notifier.ts";
 import { StreamWriter } from "./stream-writer.ts";
 import type { Streams } from "./streams.ts";
@@ -26,6 +27,8 @@ export interface SyncRuntime {
   readonly groupFacts: BoundedGroupFactsCache;
   /** Each device's one-time and fallback key counts, until an upload or claim changes them. */
   readonly deviceKeyCounts: DeviceKeyCountsCache;
+  /** Full states of state groups that syncs loaded (they never change). */
+  readonly stateGroups: StateGroupCache;
 }
 
 export function createSyncRuntime(streams: Streams, notifier: Notifier): SyncRuntime {
@@ -41,5 +44,6 @@ export function createSyncRuntime(streams: Streams, notifier: Notifier): SyncRun
     toDeviceAcked: new Map(),
     groupFacts: new BoundedGroupFactsCache(),
     deviceKeyCounts: new DeviceKeyCountsCache(),
+    stateGroups: new StateGroupCache(),
   };
 }

@@ -1,4 +1,4 @@
-import { sql, type Selectable } from "kysely";
+import { sql, type RawBuilder, type Selectable } from "kysely";
 import { stateTupleKey, type StateTupleKey } from "../../core/state-key.ts";
 import type { Db } from "../database.ts";
 import type { EventsTable } from "../schema.ts";
@@ -10,25 +10,49 @@ export interface StateKeyQuery {
 }
 
 /**
+ * The previous group of chain row `c`, as a LATERAL subquery: `OFFSET 0` keeps it one, so each step is an
+ * index probe. Flattened into a join, a generic plan made while the tables were small scans the whole
+ * table at every step of the walk. (The same fence guards the entry look-ups below.)
+ */
+export const PREV_GROUP_OF_CHAIN_ROW: RawBuilder<unknown> = sql`(
+  SELECT g.id, g.prev_group FROM state_groups g WHERE g.id = c.prev_group OFFSET 0
+)`;
+
+/** Up to this many keys, each chain group is probed by key; past it, its entries are scanned once. */
+const PROBED_KEYS = 8;
+
+/**
  * The nearest entry for each wanted (type, state key) in each root group's delta chain, walked down to
  * its snapshot (a NULL event id there means "removed"), as the CTEs `chain`, `wanted` and `nearest`.
+ * A few keys are looked up by primary key in each group of the chain: a scan would read the whole
+ * snapshot at the bottom (a big room's member list) for two entries.
  */
 function nearestEntries(roots: readonly number[], keys: readonly StateKeyQuery[]) {
+  const entries =
+    keys.length <= PROBED_KEYS
+      ? sql`chain c CROSS JOIN wanted w
+        JOIN LATERAL (
+          SELECT e.type, e.state_key, e.event_id FROM state_group_entries e
+          WHERE e.state_group = c.id AND e.type = w.type AND e.state_key = w.state_key
+          OFFSET 0
+        ) e ON true`
+      : sql`chain c
+        JOIN LATERAL (
+          SELECT e.type, e.state_key, e.event_id FROM state_group_entries e WHERE e.state_group = c.id OFFSET 0
+        ) e ON true
+        JOIN wanted w ON w.type = e.type AND w.state_key = e.state_key`;
   return sql`
     RECURSIVE chain(root, id, prev_group, n) AS (
       SELECT id, id, prev_group, 0 FROM state_groups WHERE id = ANY(${roots.map(String)}::bigint[])
       UNION ALL
-      SELECT c.root, g.id, g.prev_group, c.n + 1
-      FROM state_groups g JOIN chain c ON g.id = c.prev_group
+      SELECT c.root, g.id, g.prev_group, c.n + 1 FROM chain c CROSS JOIN LATERAL ${PREV_GROUP_OF_CHAIN_ROW} g
     ),
     wanted(type, state_key) AS (
       SELECT * FROM unnest(${keys.map((k) => k.type)}::text[], ${keys.map((k) => k.stateKey)}::text[])
     ),
     nearest AS (
       SELECT DISTINCT ON (c.root, e.type, e.state_key) c.root, e.type, e.state_key, e.event_id
-      FROM chain c
-      JOIN state_group_entries e ON e.state_group = c.id
-      JOIN wanted w ON w.type = e.type AND w.state_key = e.state_key
+      FROM ${entries}
       ORDER BY c.root, e.type, e.state_key, c.n
     )
   `;
@@ -72,11 +96,14 @@ export async function lookupStateByType(
     WITH RECURSIVE chain(id, prev_group, n) AS (
       SELECT id, prev_group, 0 FROM state_groups WHERE id = ${String(groupId)}::bigint
       UNION ALL
-      SELECT g.id, g.prev_group, c.n + 1 FROM state_groups g JOIN chain c ON g.id = c.prev_group
+      SELECT g.id, g.prev_group, c.n + 1 FROM chain c CROSS JOIN LATERAL ${PREV_GROUP_OF_CHAIN_ROW} g
     )
     SELECT DISTINCT ON (e.type, e.state_key) e.type, e.state_key, e.event_id
-    FROM chain c JOIN state_group_entries e ON e.state_group = c.id
-    WHERE e.type = ANY(${[...types]}::text[])
+    FROM chain c JOIN LATERAL (
+      SELECT e.type, e.state_key, e.event_id FROM state_group_entries e
+      WHERE e.state_group = c.id AND e.type = ANY(${[...types]}::text[])
+      OFFSET 0
+    ) e ON true
     ORDER BY e.type, e.state_key, c.n
   `.execute(db);
   const out = new Map<StateTupleKey, string>();
@@ -99,7 +126,7 @@ export async function lookupStateEvents(
   const rows = await sql<Selectable<EventsTable> & { root: string; entry_type: string; entry_key: string }>`
     WITH ${nearestEntries([...out.keys()], keys)}
     SELECT n.root, n.type AS entry_type, n.state_key AS entry_key, ev.*
-    FROM nearest n JOIN events ev ON ev.event_id = n.event_id
+    FROM nearest n JOIN LATERAL (SELECT * FROM events WHERE event_id = n.event_id OFFSET 0) ev ON true
   `.execute(db);
   for (const row of rows.rows) {
     out.get(Number(row.root))?.set(stateTupleKey(row.entry_type, row.entry_key), storedEventFromRow(row));
