@@ -3,6 +3,7 @@ import { stateTupleKey, type StateTupleKey } from "../../src/core/state-key.ts";
 import { sendLocalEvent } from "../../src/rooms/send-event.ts";
 import { getEvent } from "../../src/storage/rooms/events.ts";
 import { loadStateGroups, loadStateGroupsOver } from "../../src/storage/rooms/state-groups.ts";
+import { lookupStateEntries, lookupStateEvents } from "../../src/storage/rooms/state-lookup.ts";
 import { StateGroupCache } from "../../src/sync/state-group-cache.ts";
 import { StateGroups } from "../../src/sync/room-state.ts";
 import { startTestHomeserver, type TestHomeserver } from "../support/homeserver.ts";
@@ -67,5 +68,65 @@ describe("state groups loaded over cached ones", () => {
     expect(hs.ctx.sync.stateGroups.get(first)).toEqual(full.get(first));
     expect(await new StateGroups(hs.ctx).load(last)).toEqual(full.get(last));
     expect(hs.ctx.sync.stateGroups.get(last)).toEqual(full.get(last));
+  });
+});
+
+describe("state entries looked up across delta chains", () => {
+  let hs: TestHomeserver;
+  beforeAll(async () => {
+    hs = await startTestHomeserver({ server_name: "hs1.test" });
+  });
+  afterAll(() => hs?.destroy());
+
+  it("answers each group as its full state does, for a few keys and for many, with the events", async () => {
+    const alice = "@alice:hs1.test";
+    const { roomId } = await makeRoom(hs.ctx, alice, { preset: "public_chat" });
+    // Groups sharing one chain: each topic change is a delta on the one before.
+    const groups: number[] = [];
+    for (const [i, topic] of ["a", "b", "c"].entries()) {
+      const { eventId } = await sendLocalEvent(hs.ctx, {
+        roomId,
+        sender: alice,
+        draft: { type: "m.room.topic", stateKey: "", content: { topic } },
+      });
+      groups.push((await getEvent(hs.ctx.db, eventId))!.stateGroupAfter!);
+      await sendLocalEvent(hs.ctx, {
+        roomId,
+        sender: alice,
+        draft: { type: `org.example.s${i}`, stateKey: "", content: { i } },
+      });
+    }
+    const full = await loadStateGroups(hs.ctx.db, groups);
+    const few = [
+      { type: "m.room.topic", stateKey: "" },
+      { type: "m.room.member", stateKey: alice },
+      { type: "m.room.name", stateKey: "" }, // never set
+    ];
+    const many = [
+      ...few,
+      ...Array.from({ length: 10 }, (_, i) => ({ type: `org.example.s${i}`, stateKey: "" })),
+      { type: "m.room.join_rules", stateKey: "" },
+    ];
+    for (const keys of [few, many]) {
+      const expected = (g: number) =>
+        new Map(
+          keys.flatMap((k) => {
+            const id = full.get(g)!.get(stateTupleKey(k.type, k.stateKey));
+            return id === undefined ? [] : [[stateTupleKey(k.type, k.stateKey), id] as const];
+          }),
+        );
+      const entries = await lookupStateEntries(hs.ctx.db, groups, keys);
+      const events = await lookupStateEvents(hs.ctx.db, groups, keys);
+      for (const g of groups) {
+        expect(entries.get(g)).toEqual(expected(g));
+        expect(new Map([...events.get(g)!].map(([k, ev]) => [k, ev.eventId]))).toEqual(expected(g));
+        for (const ev of events.get(g)!.values()) expect(ev.pdu.event_id).toBe(ev.eventId);
+      }
+    }
+    // Each group saw the topic of its own time.
+    const topics = await lookupStateEvents(hs.ctx.db, groups, [few[0]!]);
+    expect(
+      groups.map((g) => topics.get(g)!.get(stateTupleKey("m.room.topic", ""))!.pdu.content.topic),
+    ).toEqual(["a", "b", "c"]);
   });
 });

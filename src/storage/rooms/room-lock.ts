@@ -95,8 +95,13 @@ export async function readWriteSnapshot(
       SELECT array_agg(c.event_id) AS ids, array_agg(c.type) AS types, array_agg(c.state_key) AS keys,
         array_agg(e.pdu) AS pdus
       FROM unnest(${pairs.map((p) => p[0])}::text[], ${pairs.map((p) => p[1])}::text[]) AS k(type, state_key)
-      JOIN current_state c ON c.room_id = ${roomId} AND c.type = k.type AND c.state_key = k.state_key
-      JOIN events e ON e.event_id = c.event_id
+      -- Probed by key (OFFSET 0 keeps the subquery): joined, a generic plan reads the room's whole state.
+      JOIN LATERAL (
+        SELECT c.type, c.state_key, c.event_id FROM current_state c
+        WHERE c.room_id = ${roomId} AND c.type = k.type AND c.state_key = k.state_key
+        OFFSET 0
+      ) c ON true
+      JOIN LATERAL (SELECT e.pdu FROM events e WHERE e.event_id = c.event_id OFFSET 0) e ON true
     ) AS s
   `.execute(tx);
   const row = result.rows[0]!;

@@ -18,44 +18,91 @@ export const PREV_GROUP_OF_CHAIN_ROW: RawBuilder<unknown> = sql`(
   SELECT g.id, g.prev_group FROM state_groups g WHERE g.id = c.prev_group OFFSET 0
 )`;
 
-/** Up to this many keys, each chain group is probed by key; past it, its entries are scanned once. */
+/** Up to this many keys, each group of a chain is probed by key; past it, its entries are scanned once. */
 const PROBED_KEYS = 8;
 
+type ChainRow = {
+  walk_id: string;
+  walk_prev: string | null;
+  entry_type: string | null;
+  entry_key: string | null;
+  entry_event: string | null;
+};
+
 /**
- * The nearest entry for each wanted (type, state key) in each root group's delta chain, walked down to
- * its snapshot (a NULL event id there means "removed"), as the CTEs `chain`, `wanted` and `nearest`.
- * A few keys are looked up by primary key in each group of the chain: a scan would read the whole
- * snapshot at the bottom (a big room's member list) for two entries.
+ * The wanted entries of every group in the delta chains under `roots`, each group read once however
+ * many roots share it (consecutive groups of a room mostly do), with the chains' links; optionally
+ * with the entries' events, in the same round trip. `resolveNearest` then answers per root.
  */
-function nearestEntries(roots: readonly number[], keys: readonly StateKeyQuery[]) {
+async function chainEntries<Extra extends object>(
+  db: Db,
+  roots: readonly number[],
+  keys: readonly StateKeyQuery[],
+  withEvents: boolean,
+): Promise<(ChainRow & Partial<Extra>)[]> {
   const entries =
     keys.length <= PROBED_KEYS
-      ? sql`chain c CROSS JOIN wanted w
-        JOIN LATERAL (
+      ? sql`SELECT e.type, e.state_key, e.event_id FROM wanted w JOIN LATERAL (
           SELECT e.type, e.state_key, e.event_id FROM state_group_entries e
           WHERE e.state_group = c.id AND e.type = w.type AND e.state_key = w.state_key
           OFFSET 0
         ) e ON true`
-      : sql`chain c
-        JOIN LATERAL (
-          SELECT e.type, e.state_key, e.event_id FROM state_group_entries e WHERE e.state_group = c.id OFFSET 0
-        ) e ON true
-        JOIN wanted w ON w.type = e.type AND w.state_key = e.state_key`;
-  return sql`
-    RECURSIVE chain(root, id, prev_group, n) AS (
-      SELECT id, id, prev_group, 0 FROM state_groups WHERE id = ANY(${roots.map(String)}::bigint[])
-      UNION ALL
-      SELECT c.root, g.id, g.prev_group, c.n + 1 FROM chain c CROSS JOIN LATERAL ${PREV_GROUP_OF_CHAIN_ROW} g
+      : sql`SELECT e.type, e.state_key, e.event_id FROM state_group_entries e
+          JOIN wanted w ON w.type = e.type AND w.state_key = e.state_key
+          WHERE e.state_group = c.id`;
+  const events = withEvents
+    ? sql`LEFT JOIN LATERAL (SELECT * FROM events WHERE event_id = e.event_id OFFSET 0) ev ON true`
+    : sql``;
+  const result = await sql<ChainRow & Partial<Extra>>`
+    WITH RECURSIVE walk(id, prev_group) AS (
+      SELECT id, prev_group FROM state_groups WHERE id = ANY(${roots.map(String)}::bigint[])
+      UNION
+      SELECT g.id, g.prev_group FROM walk c CROSS JOIN LATERAL ${PREV_GROUP_OF_CHAIN_ROW} g
     ),
     wanted(type, state_key) AS (
       SELECT * FROM unnest(${keys.map((k) => k.type)}::text[], ${keys.map((k) => k.stateKey)}::text[])
-    ),
-    nearest AS (
-      SELECT DISTINCT ON (c.root, e.type, e.state_key) c.root, e.type, e.state_key, e.event_id
-      FROM ${entries}
-      ORDER BY c.root, e.type, e.state_key, c.n
     )
-  `;
+    SELECT c.id AS walk_id, c.prev_group AS walk_prev, e.type AS entry_type, e.state_key AS entry_key,
+      e.event_id AS entry_event${withEvents ? sql`, ev.*` : sql``}
+    FROM walk c LEFT JOIN LATERAL (${entries} OFFSET 0) e ON true
+    ${events}
+  `.execute(db);
+  return result.rows;
+}
+
+/**
+ * Per root, per wanted key, the nearest entry down its chain (a NULL event id there: removed, so
+ * absent), as the row that holds it.
+ */
+function resolveNearest<R extends ChainRow>(
+  roots: Iterable<number>,
+  rows: readonly R[],
+): Map<number, Map<StateTupleKey, R>> {
+  const prev = new Map<number, number | null>();
+  const byGroup = new Map<number, Map<StateTupleKey, R>>();
+  for (const row of rows) {
+    const id = Number(row.walk_id);
+    prev.set(id, row.walk_prev === null ? null : Number(row.walk_prev));
+    if (row.entry_type === null || row.entry_key === null) continue;
+    let entries = byGroup.get(id);
+    if (!entries) byGroup.set(id, (entries = new Map()));
+    entries.set(stateTupleKey(row.entry_type, row.entry_key), row);
+  }
+  const out = new Map<number, Map<StateTupleKey, R>>();
+  for (const root of roots) {
+    const found = new Map<StateTupleKey, R>();
+    const decided = new Set<StateTupleKey>();
+    // At most one step per chain link: a chain is acyclic, and a missing link ends the walk.
+    for (let g: number | null | undefined = root; g !== null && g !== undefined; g = prev.get(g)) {
+      for (const [key, row] of byGroup.get(g) ?? []) {
+        if (decided.has(key)) continue;
+        decided.add(key);
+        if (row.entry_event !== null) found.set(key, row);
+      }
+    }
+    out.set(root, found);
+  }
+  return out;
 }
 
 /** One empty map per distinct group, for the lookups below to fill. */
@@ -64,7 +111,7 @@ function perGroup<T>(groupIds: readonly number[]): Map<number, Map<StateTupleKey
 }
 
 /**
- * A few (type, state key) entries of many state groups in one query (see nearestEntries). History
+ * A few (type, state key) entries of many state groups in one query (see chainEntries). History
  * visibility needs two entries per event, so loading every group in full (a whole member list each)
  * would be wasted work.
  */
@@ -75,13 +122,9 @@ export async function lookupStateEntries(
 ): Promise<Map<number, Map<StateTupleKey, string>>> {
   const out = perGroup<string>(groupIds);
   if (out.size === 0 || keys.length === 0) return out;
-  const rows = await sql<{ root: string; type: string; state_key: string; event_id: string | null }>`
-    WITH ${nearestEntries([...out.keys()], keys)}
-    SELECT root, type, state_key, event_id FROM nearest
-  `.execute(db);
-  for (const row of rows.rows) {
-    if (row.event_id === null) continue;
-    out.get(Number(row.root))?.set(stateTupleKey(row.type, row.state_key), row.event_id);
+  const rows = await chainEntries(db, [...out.keys()], keys, false);
+  for (const [root, found] of resolveNearest(out.keys(), rows)) {
+    for (const [key, row] of found) out.get(root)!.set(key, row.entry_event!);
   }
   return out;
 }
@@ -123,13 +166,14 @@ export async function lookupStateEvents(
 ): Promise<Map<number, Map<StateTupleKey, StoredEvent>>> {
   const out = perGroup<StoredEvent>(groupIds);
   if (out.size === 0 || keys.length === 0) return out;
-  const rows = await sql<Selectable<EventsTable> & { root: string; entry_type: string; entry_key: string }>`
-    WITH ${nearestEntries([...out.keys()], keys)}
-    SELECT n.root, n.type AS entry_type, n.state_key AS entry_key, ev.*
-    FROM nearest n JOIN LATERAL (SELECT * FROM events WHERE event_id = n.event_id OFFSET 0) ev ON true
-  `.execute(db);
-  for (const row of rows.rows) {
-    out.get(Number(row.root))?.set(stateTupleKey(row.entry_type, row.entry_key), storedEventFromRow(row));
+  const rows = await chainEntries<Selectable<EventsTable>>(db, [...out.keys()], keys, true);
+  for (const [root, found] of resolveNearest(out.keys(), rows)) {
+    for (const [key, row] of found) {
+      // The entry's event row came with it (absent only if the event itself is gone).
+      if (row.event_id !== undefined && row.event_id !== null) {
+        out.get(root)!.set(key, storedEventFromRow(row as unknown as Selectable<EventsTable>));
+      }
+    }
   }
   return out;
 }
