@@ -63,6 +63,8 @@ export interface PersistInput {
    * event's insert.
    */
   guard?: InsertGuard;
+  /** Servers to queue the event for, in its insert statement (see `persistLocalEvent`). */
+  outbox?: readonly string[];
   /** Stores the event row instead of `insertEvent` (a run of events inserted together later). */
   insert?: (row: NewEventRow) => InsertedEvent;
   now: number;
@@ -207,6 +209,7 @@ export async function persistEvent(tx: Db, input: PersistInput): Promise<Persist
     extremities: moves ? { cited: prevIds, added: event.event_id, unlessCited: !input.fresh } : undefined,
     probeLaterEvents: !input.fresh && !outlier && !rejected,
     stateChanges: early && roomStateChangesCtes(roomId, early),
+    outbox: input.outbox,
     txn: input.txn,
   };
   const inserted = input.insert ? input.insert(row) : await insertEvent(tx, row, input.guard);

@@ -11,8 +11,22 @@ import { persistEvent, type PersistInput, type PersistOutcome } from "./persist-
 export async function persistLocalEvent(
   ctx: Pick<HearthContext, "serverName" | "federation">,
   tx: Db,
-  input: PersistInput & { streamOrdering: number; extremities: readonly string[] },
+  input: PersistInput & {
+    streamOrdering: number;
+    extremities: readonly string[];
+    /**
+     * The room's other servers as the sender's cache knows them on these extremities, for an event
+     * that changes nobody's membership: queued by the insert statement itself (see `cachedServers`).
+     */
+    knownServers?: readonly string[];
+  },
 ): Promise<{ outcome: PersistOutcome; destinations: string[] }> {
+  const servers = input.knownServers;
+  if (servers !== undefined) {
+    const outcome = await persistEvent(tx, { ...input, outbox: servers });
+    ctx.federation.sender.roomServers.set(input.roomId, outcome.extremities, servers);
+    return { outcome, destinations: [...servers] };
+  }
   const outcome = await persistEvent(tx, input);
   const destinations = await recordOutbound(ctx, tx, {
     roomId: input.roomId,

@@ -9,7 +9,8 @@ import type { Db } from "../storage/database.ts";
 import { getEvent, getEvents, type StoredEvent } from "../storage/rooms/events.ts";
 import { getForwardExtremities } from "../storage/rooms/forward-extremities.ts";
 import type { InsertGuard } from "../storage/rooms/event-writes.ts";
-import { readWriteSnapshot } from "../storage/rooms/room-lock.ts";
+import { readWriteSnapshot, roomLockKey } from "../storage/rooms/room-lock.ts";
+import { cachedServers } from "../federation/sender/outbox-writer.ts";
 import { getRoom } from "../storage/rooms/rooms.ts";
 import type { TxnScope } from "../storage/rooms/txn-ids.ts";
 import type { EventDraft } from "./build-event.ts";
@@ -271,41 +272,64 @@ async function storeCountersigned(
 }
 
 async function buildOrSend(ctx: HearthContext, req: SendRequest): Promise<WriteValue> {
-  return withRoomWrite<WriteValue>(ctx, req.roomId, async (tx, position, entry) => {
-    // A plain message on a cached room with one extremity: build from the cache and let the insert
-    // check it (one round trip fewer). Any refusal, or a stale cache, is decided again on fresh reads.
-    if (entry && entry.extremities.length === 1 && optimistic(req)) {
-      const guard = { extremities: entry.extremities, watched: RoomWriteCache.watchedIds(entry) };
-      try {
-        return await writeOn(ctx, req, tx, position, entry.extremities, entry, guard);
-      } catch (e) {
-        if (!(e instanceof StaleWriteError || e instanceof MatrixError)) throw e;
-      }
-    }
-    const snapshot = await readWriteSnapshot(
-      tx,
-      req.roomId,
-      req.txn?.scope,
-      entry ? RoomWriteCache.watchedIds(entry) : [],
-      prefetchKeys(req).filter((k) => !entry?.state.has(k)),
-    );
-    const { extremities } = snapshot;
-    // Another process may have written the room (or redacted what the entry holds) since.
-    const cached =
-      entry && !snapshot.watchedRedacted && sameList(entry.extremities, extremities) ? entry : undefined;
-    if (req.txn) {
-      const existing = snapshot.txn;
-      if (existing) {
-        // A retransmission has the same body. A different body under a used id is a client reusing
-        // ids: answering with the old event would silently drop the new message, so refuse it.
-        if (!existing.requestHash.equals(req.txn.requestHash)) {
-          throw invalidParam("This transaction id was already used with a different request body");
+  return withRoomWrite<WriteValue>(
+    ctx,
+    req.roomId,
+    async (tx, position, entry) => {
+      const snapshot = await readWriteSnapshot(
+        tx,
+        req.roomId,
+        req.txn?.scope,
+        entry ? RoomWriteCache.watchedIds(entry) : [],
+        prefetchKeys(req).filter((k) => !entry?.state.has(k)),
+      );
+      const { extremities } = snapshot;
+      // Another process may have written the room (or redacted what the entry holds) since.
+      const cached =
+        entry && !snapshot.watchedRedacted && sameList(entry.extremities, extremities) ? entry : undefined;
+      if (req.txn) {
+        const existing = snapshot.txn;
+        if (existing) {
+          // A retransmission has the same body. A different body under a used id is a client reusing
+          // ids: answering with the old event would silently drop the new message, so refuse it.
+          if (!existing.requestHash.equals(req.txn.requestHash)) {
+            throw invalidParam("This transaction id was already used with a different request body");
+          }
+          return { value: { eventId: existing.eventId, created: false }, cache: cached };
         }
-        return { value: { eventId: existing.eventId, created: false }, cache: cached };
       }
-    }
-    return writeOn(ctx, req, tx, position, extremities, cached, undefined, snapshot.state);
-  });
+      return writeOn(ctx, req, tx, position, extremities, cached, undefined, snapshot.state);
+    },
+    optimistic(req) ? (db, position, entry) => writeAlone(ctx, req, db, position, entry) : undefined,
+  );
+}
+
+/**
+ * A plain message on a cached room with one extremity: built from the cache and stored by a single
+ * statement that checks the cache (and takes the room's lock) itself, with its outbox rows. Any
+ * refusal, or a stale cache, is decided again on fresh reads under the lock (undefined).
+ */
+async function writeAlone(
+  ctx: HearthContext,
+  req: SendRequest,
+  db: Db,
+  position: number,
+  entry: CachedRoom,
+): Promise<WriteResult<WriteValue> | undefined> {
+  if (entry.extremities.length !== 1) return undefined;
+  const servers = cachedServers(ctx, req.roomId, req.draft, entry.extremities);
+  if (servers === undefined) return undefined;
+  const guard = {
+    extremities: entry.extremities,
+    watched: RoomWriteCache.watchedIds(entry),
+    lockKey: roomLockKey(ctx.config.database.schema, req.roomId),
+  };
+  try {
+    return await writeOn(ctx, req, db, position, entry.extremities, entry, guard, undefined, servers);
+  } catch (e) {
+    if (e instanceof StaleWriteError || e instanceof MatrixError) return undefined;
+    throw e;
+  }
 }
 
 /** The state entries a write will surely look at: the common auth events and the event's own key. */
@@ -332,6 +356,7 @@ async function writeOn(
   cached: CachedRoom | undefined,
   guard: InsertGuard | undefined,
   prefetched?: ReadonlyMap<StateTupleKey, IdentifiedPdu | null>,
+  knownServers?: readonly string[],
 ): Promise<WriteResult<WriteValue>> {
   const prevIds = extremities.slice(0, MAX_PREV_EVENTS);
   const { view, entries } = await loadView(
@@ -411,6 +436,7 @@ async function writeOn(
     txn: req.txn,
     stateGroupDepths: depths,
     guard,
+    knownServers,
     now: ctx.clock(),
   });
   const userIds = new Set([req.sender, ...outcome.membershipUsers]);

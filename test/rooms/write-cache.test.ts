@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authTypesForEvent } from "../../src/core/auth-rules.ts";
 import { prevEventIds } from "../../src/core/pdu.ts";
@@ -8,8 +9,15 @@ import { updateMembership } from "../../src/rooms/membership.ts";
 import { persistEvent } from "../../src/rooms/persist-event.ts";
 import { sendLocalEvent } from "../../src/rooms/send-event.ts";
 import { computeStateBefore } from "../../src/rooms/state-before.ts";
+import type { Db } from "../../src/storage/database.ts";
 import { getEvents } from "../../src/storage/rooms/events.ts";
 import { getForwardExtremities } from "../../src/storage/rooms/forward-extremities.ts";
+import {
+  beginRoomWrite,
+  commitRoomWrite,
+  rollbackRoomWrite,
+  roomLockKey,
+} from "../../src/storage/rooms/room-lock.ts";
 import { loadStateGroup } from "../../src/storage/rooms/state-groups.ts";
 import { startTestHomeserver, type TestHomeserver } from "../support/homeserver.ts";
 import { currentState, makeRoom, stateAfterExtremity, version } from "./helpers.ts";
@@ -29,14 +37,23 @@ const message = (body: string) => ({ type: "m.room.message", content: { msgtype:
  * transaction, straight through persistEvent, so this instance's write cache never hears of it.
  */
 async function writeFromAnotherProcess(roomId: string, draft: EventDraft, sender = alice): Promise<string> {
-  const [extremity] = await getForwardExtremities(hs.ctx.db, roomId);
-  const prev = (await getEvents(hs.ctx.db, [extremity!.eventId])).get(extremity!.eventId)!;
-  const state = await loadStateGroup(hs.ctx.db, prev.stateGroupAfter!);
+  return hs.ctx.db.transaction().execute((tx) => writeFromAnotherProcessOn(tx, roomId, draft, sender));
+}
+
+async function writeFromAnotherProcessOn(
+  db: Db,
+  roomId: string,
+  draft: EventDraft,
+  sender = alice,
+): Promise<string> {
+  const [extremity] = await getForwardExtremities(db, roomId);
+  const prev = (await getEvents(db, [extremity!.eventId])).get(extremity!.eventId)!;
+  const state = await loadStateGroup(db, prev.stateGroupAfter!);
   const keys = authTypesForEvent(version("12"), { ...draft, sender, state_key: draft.stateKey }).map(
     ([t, k]) => stateTupleKey(t, k),
   );
   const authIds = keys.map((k) => state.get(k)).filter((id): id is string => id !== undefined);
-  const auth = await getEvents(hs.ctx.db, authIds);
+  const auth = await getEvents(db, authIds);
   const event = buildEvent({
     version: version("12"),
     roomId,
@@ -50,17 +67,15 @@ async function writeFromAnotherProcess(roomId: string, draft: EventDraft, sender
   });
   const position = hs.ctx.streams.events.allocate();
   try {
-    await hs.ctx.db.transaction().execute(async (tx) => {
-      const before = await computeStateBefore(tx, roomId, version("12"), [prev.eventId], [prev.eventId]);
-      await persistEvent(tx, {
-        roomId,
-        version: version("12"),
-        event,
-        before,
-        streamOrdering: position,
-        fresh: true,
-        now: hs.ctx.clock(),
-      });
+    const before = await computeStateBefore(db, roomId, version("12"), [prev.eventId], [prev.eventId]);
+    await persistEvent(db, {
+      roomId,
+      version: version("12"),
+      event,
+      before,
+      streamOrdering: position,
+      fresh: true,
+      now: hs.ctx.clock(),
     });
   } finally {
     hs.ctx.streams.events.complete(position);
@@ -139,5 +154,38 @@ describe("the writer's per-room cache", () => {
     const later = await sendLocalEvent(hs.ctx, { roomId, sender: alice, draft: message("y") });
     const stored = (await getEvents(hs.ctx.db, [later.eventId])).get(later.eventId)!;
     expect(prevEventIds(stored.pdu)).toEqual([first.eventId]);
+  });
+
+  it("a plain message written on its own waits for a room lock another process holds, then builds on its write", async () => {
+    const { roomId } = await makeRoom(hs.ctx, alice);
+    await sendLocalEvent(hs.ctx, { roomId, sender: alice, draft: message("cached") });
+    const key = roomLockKey(hs.ctx.config.database.schema, roomId).toString();
+    let sent: Promise<unknown> | undefined;
+    let other = "";
+    await hs.ctx.db.connection().execute(async (conn) => {
+      await beginRoomWrite(conn, hs.ctx.config.database.schema, roomId);
+      try {
+        sent = sendLocalEvent(hs.ctx, { roomId, sender: alice, draft: message("waits") });
+        // The single statement's try-lock fails; the send falls back to waiting for the lock.
+        for (;;) {
+          const { rows } = await sql<{ n: string }>`
+            SELECT count(*) AS n FROM pg_locks
+            WHERE locktype = 'advisory' AND NOT granted
+              AND ((classid::bigint << 32) | objid::bigint) = (${key}::bigint & x'ffffffffffffffff'::bigint)
+          `.execute(hs.ctx.db);
+          if (Number(rows[0]!.n) > 0) break;
+          await new Promise((r) => setImmediate(r));
+        }
+        other = await writeFromAnotherProcessOn(conn, roomId, message("other process"));
+        await commitRoomWrite(conn);
+      } catch (e) {
+        await rollbackRoomWrite(conn);
+        throw e;
+      }
+    });
+    const { eventId } = (await sent) as { eventId: string };
+    const stored = (await getEvents(hs.ctx.db, [eventId])).get(eventId)!;
+    expect(prevEventIds(stored.pdu)).toEqual([other]);
+    expect((await getForwardExtremities(hs.ctx.db, roomId)).map((e) => e.eventId)).toEqual([eventId]);
   });
 });

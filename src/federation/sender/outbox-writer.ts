@@ -23,6 +23,21 @@ export interface OutboundEvent {
 }
 
 /**
+ * The servers a local user's event that changes no membership (nor the ACL) goes to, when the room's
+ * entry in the servers cache was made on the extremities it is built on; undefined otherwise. What
+ * `recordOutbound` would find, without a read.
+ */
+export function cachedServers(
+  ctx: Pick<HearthContext, "federation">,
+  roomId: string,
+  event: { type: string },
+  builtOn: readonly string[],
+): readonly string[] | undefined {
+  if (event.type === "m.room.member" || event.type === "m.room.server_acl") return undefined;
+  return ctx.federation.sender.roomServers.get(roomId, builtOn);
+}
+
+/**
  * Records, inside the event's room transaction, which servers must receive a local event: every other
  * server with a joined member in the state after it, plus the target's server of a membership event
  * (a kicked or banned user's server hears of it; invites go out through the invite API instead),

@@ -36,6 +36,8 @@ export interface NewEventRow {
   probeLaterEvents?: boolean;
   /** Current state changes to apply in the same statement (`roomStateChangesCtes`). */
   stateChanges?: RawBuilder<unknown>;
+  /** Servers to queue the event for in the same statement (federation outbox rows). */
+  outbox?: readonly string[];
   /** The client transaction that sent the event, recorded in the same statement. */
   txn?: { scope: TxnScope; requestHash: Buffer };
 }
@@ -49,6 +51,11 @@ export interface NewEventRow {
 export interface InsertGuard {
   extremities: readonly string[];
   watched: readonly string[];
+  /**
+   * For a statement run on its own, outside a transaction holding the room's lock: the lock's key
+   * (`roomLockKey`), taken with a try in the statement; held elsewhere, the guard fails.
+   */
+  lockKey?: bigint;
 }
 
 /** What the insert statement found stored before it (see `NewEventRow.probeLaterEvents`). */
@@ -74,9 +81,13 @@ export async function insertEvent(
   const prevs = [...new Set(ev.prevEventIds)];
   const auths = [...new Set(ev.authEventIds)];
   const t = ev.txn;
+  const lock =
+    guard?.lockKey === undefined
+      ? sql``
+      : sql`pg_try_advisory_xact_lock(${sql.raw(guard.lockKey.toString())}) AND `;
   const guardCte = guard
     ? sql`guard AS (
-        SELECT ARRAY(
+        SELECT ${lock}ARRAY(
           SELECT f.event_id FROM forward_extremities f JOIN events e ON e.event_id = f.event_id
           WHERE f.room_id = ${ev.roomId}
           ORDER BY e.topological_ordering DESC, e.stream_ordering DESC
@@ -112,6 +123,15 @@ export async function insertEvent(
         WHERE ${ok}
       )`
     : sql``;
+  const outbox =
+    ev.outbox && ev.outbox.length > 0 && ev.streamOrdering !== null
+      ? sql`, outbox AS (
+        INSERT INTO federation_outbox_pdus (destination, stream_ordering, room_id, event_id)
+        SELECT d, ${ev.streamOrdering}::bigint, ${ev.roomId}::text, ${ev.eventId}::text
+        FROM unnest(${[...ev.outbox]}::text[]) AS d WHERE ${ok}
+        ON CONFLICT DO NOTHING
+      )`
+      : sql``;
   const probes = ev.probeLaterEvents
     ? sql`,
       EXISTS (SELECT 1 FROM event_edges WHERE prev_event_id = ${ev.eventId}) AS cited,
@@ -128,7 +148,7 @@ export async function insertEvent(
     ), auth_edges AS (
       INSERT INTO event_auth_edges (event_id, auth_event_id)
       SELECT ${ev.eventId}, unnest(${auths}::text[]) WHERE ${ok}
-    )${extremities}${txn}${ev.stateChanges ? sql`, ${ev.stateChanges}` : sql``}
+    )${extremities}${txn}${ev.stateChanges ? sql`, ${ev.stateChanges}` : sql``}${outbox}
     INSERT INTO events (
       event_id, room_id, stream_ordering, topological_ordering, type, state_key, sender, origin_server_ts,
       pdu, outlier, rejected_reason, soft_failed, state_group_before, state_group_after, relates_to_id,
