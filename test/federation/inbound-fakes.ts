@@ -18,6 +18,8 @@ import type { HearthContext } from "../../src/context.ts";
 import { buildEvent, federationPdu, type EventDraft } from "../../src/rooms/build-event.ts";
 import { getCurrentStateIds } from "../../src/storage/rooms/current-state.ts";
 import { getEvents } from "../../src/storage/rooms/events.ts";
+import { receivePdu } from "../../src/federation/inbound/receive-pdu.ts";
+import { makeRoom, version } from "../rooms/helpers.ts";
 import { getForwardExtremities } from "../../src/storage/rooms/forward-extremities.ts";
 import type { FederationPeers } from "../../src/federation/inbound/peers.ts";
 
@@ -148,4 +150,32 @@ export class RemoteServer {
     this.events.set(ev.event_id, ev);
     return ev;
   }
+}
+
+/**
+ * A public room of `creator` on the local server with `member`, a user of the remote server, joined
+ * over federation (its join received as a PDU and accepted): where most receive tests start.
+ */
+export async function roomWithRemoteMember(
+  ctx: HearthContext,
+  opts: { creator: string; member: string; version?: string },
+): Promise<{
+  remote: RemoteServer;
+  peers: ReturnType<RemoteServer["peers"]>;
+  roomId: string;
+  join: IdentifiedPdu;
+}> {
+  const v = opts.version ?? "12";
+  const remoteName = opts.member.slice(opts.member.indexOf(":") + 1);
+  const remote = new RemoteServer(remoteName, newKey(), version(v));
+  const peers = remote.peers(new Map([[ctx.serverName, ctx.keys.current]]));
+  const { roomId } = await makeRoom(ctx, opts.creator, { preset: "public_chat", version: version(v) });
+  const join = await remote.build(ctx, roomId, opts.member, {
+    type: "m.room.member",
+    stateKey: opts.member,
+    content: { membership: "join" },
+  });
+  const res = await receivePdu(ctx, peers, remoteName, remote.wire(join));
+  if (res.outcome !== "accepted") throw new Error(`the remote member's join was not accepted: ${res.error}`);
+  return { remote, peers, roomId, join };
 }

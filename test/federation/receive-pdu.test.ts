@@ -10,8 +10,8 @@ import { getForwardExtremities } from "../../src/storage/rooms/forward-extremiti
 import { timelineEventsQuery } from "../../src/storage/rooms/timeline.ts";
 import { getCurrentMembership } from "../../src/storage/rooms/memberships.ts";
 import { startTestHomeserver, type TestHomeserver } from "../support/homeserver.ts";
-import { makeRoom, roomEvents, version } from "../rooms/helpers.ts";
-import { newKey, RemoteServer } from "./inbound-fakes.ts";
+import { roomEvents } from "../rooms/helpers.ts";
+import { newKey, roomWithRemoteMember, type RemoteServer } from "./inbound-fakes.ts";
 
 let hs: TestHomeserver;
 beforeAll(async () => {
@@ -24,17 +24,7 @@ const bob = "@bob:hs2.test";
 const msg = (body: string) => ({ type: "m.room.message", content: { msgtype: "m.text", body } });
 
 async function setup(v = "12") {
-  const remote = new RemoteServer("hs2.test", newKey(), version(v));
-  const peers = remote.peers(new Map([["hs1.test", hs.ctx.keys.current]]));
-  const { roomId } = await makeRoom(hs.ctx, alice, { preset: "public_chat", version: version(v) });
-  const join = await remote.build(hs.ctx, roomId, bob, {
-    type: "m.room.member",
-    stateKey: bob,
-    content: { membership: "join" },
-  });
-  const res = await receivePdu(hs.ctx, peers, "hs2.test", remote.wire(join));
-  expect(res).toEqual({ eventId: join.event_id, outcome: "accepted" });
-  return { remote, peers, roomId, join };
+  return roomWithRemoteMember(hs.ctx, { creator: alice, member: bob, version: v });
 }
 
 async function extremities(roomId: string): Promise<string[]> {

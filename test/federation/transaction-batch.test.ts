@@ -2,13 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IdentifiedPdu } from "../../src/core/pdu.ts";
 import { stateTupleKey } from "../../src/core/state-key.ts";
 import { processTransaction } from "../../src/federation/inbound/transaction.ts";
-import { receivePdu } from "../../src/federation/inbound/receive-pdu.ts";
 import { sendLocalEvent } from "../../src/rooms/send-event.ts";
 import { getEvent, getEvents } from "../../src/storage/rooms/events.ts";
 import { getForwardExtremities } from "../../src/storage/rooms/forward-extremities.ts";
 import { startTestHomeserver, type TestHomeserver } from "../support/homeserver.ts";
-import { currentState, makeRoom, version } from "../rooms/helpers.ts";
-import { newKey, RemoteServer } from "./inbound-fakes.ts";
+import { currentState } from "../rooms/helpers.ts";
+import { roomWithRemoteMember } from "./inbound-fakes.ts";
 
 /*
  * A transaction's PDUs of one room are stored in one room write: each must be judged exactly as if
@@ -28,15 +27,7 @@ const msg = (body: string) => ({ type: "m.room.message", content: { msgtype: "m.
 let txn = 0;
 
 async function setup() {
-  const remote = new RemoteServer("hs2.test", newKey(), version("12"));
-  const peers = remote.peers(new Map([["hs1.test", hs.ctx.keys.current]]));
-  const { roomId } = await makeRoom(hs.ctx, alice, { preset: "public_chat" });
-  const join = await remote.build(hs.ctx, roomId, bob, {
-    type: "m.room.member",
-    stateKey: bob,
-    content: { membership: "join" },
-  });
-  expect((await receivePdu(hs.ctx, peers, "hs2.test", remote.wire(join))).outcome).toBe("accepted");
+  const { remote, peers, roomId } = await roomWithRemoteMember(hs.ctx, { creator: alice, member: bob });
   const send = (pdus: IdentifiedPdu[]) =>
     processTransaction(hs.ctx, peers, hs.ctx.federationInbound, "hs2.test", `b${++txn}`, {
       origin: "hs2.test",

@@ -2,14 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JsonObject } from "../../src/core/json.ts";
 import { MatrixError } from "../../src/errors.ts";
 import { processTransaction } from "../../src/federation/inbound/transaction.ts";
-import { receivePdu } from "../../src/federation/inbound/receive-pdu.ts";
 import { sendLocalEvent } from "../../src/rooms/send-event.ts";
 import { getEvent } from "../../src/storage/rooms/events.ts";
 import { getPresence } from "../../src/storage/sync/presence.ts";
 import { getReceipt } from "../../src/storage/sync/receipts.ts";
 import { startTestHomeserver, type TestHomeserver } from "../support/homeserver.ts";
-import { makeRoom, version } from "../rooms/helpers.ts";
-import { newKey, RemoteServer } from "./inbound-fakes.ts";
+import { roomWithRemoteMember } from "./inbound-fakes.ts";
 
 let hs: TestHomeserver;
 beforeAll(async () => {
@@ -22,15 +20,7 @@ const bob = "@bob:hs2.test";
 const msg = (body: string) => ({ type: "m.room.message", content: { msgtype: "m.text", body } });
 
 async function setup() {
-  const remote = new RemoteServer("hs2.test", newKey(), version("12"));
-  const peers = remote.peers(new Map([["hs1.test", hs.ctx.keys.current]]));
-  const { roomId } = await makeRoom(hs.ctx, alice, { preset: "public_chat" });
-  const join = await remote.build(hs.ctx, roomId, bob, {
-    type: "m.room.member",
-    stateKey: bob,
-    content: { membership: "join" },
-  });
-  expect((await receivePdu(hs.ctx, peers, "hs2.test", remote.wire(join))).outcome).toBe("accepted");
+  const { remote, peers, roomId } = await roomWithRemoteMember(hs.ctx, { creator: alice, member: bob });
   const send = (txnId: string, body: JsonObject, origin = "hs2.test") =>
     processTransaction(hs.ctx, peers, hs.ctx.federationInbound, origin, txnId, body);
   return { remote, peers, roomId, send };
