@@ -8,9 +8,8 @@ import { checkAuth } from "../core/auth-rules.ts";
 import { authStateKeys, checkAgainstAuthEvents } from "../core/auth/received-event.ts";
 import type { Db } from "../storage/database.ts";
 import { getCurrentStateIdsFor } from "../storage/rooms/current-state-writes.ts";
-import { citedOrRedacted } from "../storage/rooms/event-writes.ts";
 import { getEvents, type StoredEvent } from "../storage/rooms/events.ts";
-import { readWriteSnapshot } from "../storage/rooms/room-lock.ts";
+import { readRemoteBatchStart } from "../storage/rooms/remote-batch-start.ts";
 import { deleteOutlier } from "../storage/rooms/outlier-writes.ts";
 import { loadStateGroup } from "../storage/rooms/state-groups.ts";
 import { redactsOf } from "./apply-redactions.ts";
@@ -453,31 +452,27 @@ export async function acceptRemoteEvents(
     if (input.roomId !== roomId) throw new Error("a batch of remote events must be of one room");
   }
   return withRoomWriteBatch(ctx, roomId, inputs.length, async (tx, positions, cached) => {
-    // The events, their auth and prev events and the create event, the extremities, and whether the
-    // cached entries still hold, in two round trips: the room is locked meanwhile.
+    // The events, their auth and prev events and the create event, which of them stored events cite
+    // or redact, the extremities and whether the cached entries still hold, in one round trip: the
+    // room is locked meanwhile.
+    const ids = inputs.flatMap(eventIdsOf);
+    const snapshot = await readRemoteBatchStart(
+      tx,
+      roomId,
+      ids,
+      // A single event gains nothing from being held; several save a round trip each.
+      inputs.length > 1 ? inputs.map((i) => i.event.event_id) : [],
+      cached ? RoomWriteCache.watchedIds(cached) : [],
+    );
     const batch: BatchState = {
-      stored: new Map(),
-      absent: new Set(),
+      stored: snapshot.events,
+      absent: new Set(ids.filter((id) => !snapshot.events.has(id))),
       extremities: [],
       current: undefined,
       held: new HeldEventInserts(roomId),
-      // A single event gains nothing from being held; several save a round trip each.
-      flagged:
-        inputs.length > 1
-          ? await citedOrRedacted(
-              tx,
-              inputs.map((i) => i.event.event_id),
-            )
-          : new Set(),
+      flagged: snapshot.flagged,
       redactedInBatch: new Set(),
     };
-    await readMissing(tx, batch, inputs.flatMap(eventIdsOf));
-    const snapshot = await readWriteSnapshot(
-      tx,
-      roomId,
-      undefined,
-      cached ? RoomWriteCache.watchedIds(cached) : [],
-    );
     batch.extremities = snapshot.extremities;
     if (cached && !snapshot.watchedRedacted && sameSet(cached.extremities, snapshot.extremities)) {
       batch.current = { state: cached.state, depths: new Map(cached.stateGroupDepths) };

@@ -227,17 +227,18 @@ export async function insertEventRun(
   `.execute(tx);
 }
 
-/** Of `eventIds`, those a stored event cites as a prev event or an unrejected stored redaction names. */
-export async function citedOrRedacted(tx: Db, eventIds: readonly string[]): Promise<Set<string>> {
-  if (eventIds.length === 0) return new Set();
+/**
+ * Of `eventIds`, those a stored event cites as a prev event or an unrejected stored redaction names,
+ * as a subquery of ids.
+ */
+export function citedOrRedacted(eventIds: readonly string[]): RawBuilder<{ id: string }> {
   const ids = [...eventIds];
-  const result = await sql<{ id: string }>`
+  return sql<{ id: string }>`
     SELECT prev_event_id AS id FROM event_edges WHERE prev_event_id = ANY(${ids}::text[])
     UNION
     SELECT redacts AS id FROM events
     WHERE redacts = ANY(${ids}::text[]) AND type = 'm.room.redaction' AND rejected_reason IS NULL
-  `.execute(tx);
-  return new Set(result.rows.map((r) => r.id));
+  `;
 }
 
 /** Whether the event is stored at all (any status). */

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { sql } from "kysely";
+import { sql, type RawBuilder } from "kysely";
 import type { IdentifiedPdu } from "../../core/pdu.ts";
 import { splitStateTupleKey, stateTupleKey, type StateTupleKey } from "../../core/state-key.ts";
 import type { Db } from "../database.ts";
@@ -50,6 +50,22 @@ export interface WriteSnapshot {
   state: Map<StateTupleKey, IdentifiedPdu | null>;
 }
 
+/** The room's forward extremities, deepest (then most recent) first, as an array expression. */
+export function extremitiesOf(roomId: string): RawBuilder<string[]> {
+  return sql<string[]>`ARRAY(
+    SELECT f.event_id FROM forward_extremities f JOIN events e ON e.event_id = f.event_id
+    WHERE f.room_id = ${roomId}
+    ORDER BY e.topological_ordering DESC, e.stream_ordering DESC
+  )`;
+}
+
+/** Whether any of the events has been redacted, as a boolean expression. */
+export function anyRedacted(eventIds: readonly string[]): RawBuilder<boolean> {
+  return sql<boolean>`EXISTS (
+    SELECT 1 FROM events WHERE event_id = ANY(${[...eventIds]}::text[]) AND redacted_by IS NOT NULL
+  )`;
+}
+
 /**
  * Reads the forward extremities, the client transaction, whether cached events were redacted and the
  * current state at `keys` (with their events).
@@ -76,14 +92,8 @@ export async function readWriteSnapshot(
     state_pdus: string[] | null;
   }>`
     SELECT
-      ARRAY(
-        SELECT f.event_id FROM forward_extremities f JOIN events e ON e.event_id = f.event_id
-        WHERE f.room_id = ${roomId}
-        ORDER BY e.topological_ordering DESC, e.stream_ordering DESC
-      ) AS extremities,
-      EXISTS (
-        SELECT 1 FROM events WHERE event_id = ANY(${[...watched]}::text[]) AND redacted_by IS NOT NULL
-      ) AS watched_redacted,
+      ${extremitiesOf(roomId)} AS extremities,
+      ${anyRedacted(watched)} AS watched_redacted,
       t.event_id AS txn_event_id,
       t.request_hash AS txn_request_hash,
       s.ids AS state_ids, s.types AS state_types, s.keys AS state_keys, s.pdus AS state_pdus
