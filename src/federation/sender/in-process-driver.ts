@@ -1,5 +1,6 @@
 import { destinationsWithWork } from "../../storage/federation/destinations.ts";
 import type { SenderDriver } from "./driver.ts";
+import type { DestinationWork } from "../../storage/federation/destination-work.ts";
 import { deliverOnce, type WorkerDeps } from "./transaction-worker.ts";
 
 /**
@@ -84,8 +85,9 @@ export class InProcessDriver implements SenderDriver {
 
   /** Sends until the destination is idle or must wait. */
   private async loop(destination: string, force: boolean): Promise<void> {
+    let next: DestinationWork | undefined;
     for (let forced = force; !this.stopped; forced = false) {
-      const step = deliverOnce(this.deps, destination, forced);
+      const step = deliverOnce(this.deps, destination, forced, next);
       // A request in flight at stop is abandoned, not awaited: its transaction stays stored and is
       // resent with the same id by the next start (the receiver dedupes it if it did arrive).
       step.catch(() => undefined);
@@ -95,6 +97,7 @@ export class InProcessDriver implements SenderDriver {
         this.schedule(destination, outcome.at);
         return;
       }
+      next = outcome.next;
     }
   }
 

@@ -24,8 +24,12 @@ export const CATCH_UP_THRESHOLD = 100;
 export type DeliveryOutcome =
   /** Nothing left to send. */
   | { kind: "idle" }
-  /** A transaction was answered (delivered or refused for good): look for the next one. */
-  | { kind: "sent" }
+  /**
+   * A transaction was answered (delivered or refused for good): look for the next one. `next`: the
+   * destination's work as it stands after a delivery, read while the request was in flight, for the
+   * next step to start from.
+   */
+  | { kind: "sent"; next?: DestinationWork }
   /** Not before `at` (backoff, Retry-After). */
   | { kind: "wait"; at: number };
 
@@ -51,10 +55,15 @@ export async function deliverOnce(
   deps: WorkerDeps,
   destination: string,
   force: boolean,
+  /** What the previous step read ahead (its `next`); read afresh when absent or empty. */
+  prefetched?: DestinationWork,
 ): Promise<DeliveryOutcome> {
   const now = deps.clock();
   const limits = { pdus: MAX_PDUS_PER_TXN, edus: MAX_EDUS_PER_TXN };
-  let work = await readDestinationWork(deps.db, destination, limits);
+  let work =
+    prefetched && (prefetched.pdus.length > 0 || prefetched.edus.length > 0)
+      ? prefetched
+      : await readDestinationWork(deps.db, destination, limits);
   const { state } = work;
   if (!force && state.retryAtTs !== null && state.retryAtTs > now)
     return { kind: "wait", at: state.retryAtTs };
@@ -68,6 +77,11 @@ export async function deliverOnce(
   let status: number;
   let responseBody: JsonValue | undefined;
   let headers: Headers;
+  // The next transaction's rows, read while this one is in flight (without its own rows, which its
+  // answer deletes): a delivery then goes straight on to building the next.
+  const ahead = readDestinationWork(deps.db, destination, limits, { pdus: txn.pdus, edus: txn.edus }).catch(
+    () => undefined,
+  );
   try {
     const response = await deps.client().request({
       destination,
@@ -86,7 +100,12 @@ export async function deliverOnce(
     deps.metrics.transactions.inc({ result: "sent" });
     deps.metrics.pdusSent.inc(txn.pdus.length);
     logPduErrors(deps.log, destination, responseBody);
-    return { kind: "sent" };
+    const next = await ahead;
+    // As the finish left it: no failures, no retry time, nothing in flight.
+    return {
+      kind: "sent",
+      next: next && { ...next, state: { destination, failures: 0, retryAtTs: null, pending: undefined } },
+    };
   }
   if (status === 429) {
     const wait = retryAfterMs(headers, responseBody, deps.clock());

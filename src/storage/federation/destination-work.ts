@@ -19,6 +19,8 @@ export async function readDestinationWork(
   db: Db,
   destination: string,
   limits: { pdus: number; edus: number },
+  /** Queued rows to leave out (those of the transaction in flight). */
+  except: { pdus: readonly number[]; edus: readonly number[] } = { pdus: [], edus: [] },
 ): Promise<DestinationWork> {
   const result = await sql<{
     destination: string | null;
@@ -46,7 +48,8 @@ export async function readDestinationWork(
         array_agg(e.pdu ORDER BY o.stream_ordering) AS texts
       FROM (
         SELECT stream_ordering, event_id FROM federation_outbox_pdus
-        WHERE destination = w.destination ORDER BY stream_ordering LIMIT ${limits.pdus}
+        WHERE destination = w.destination AND stream_ordering <> ALL(${except.pdus.map(String)}::bigint[])
+        ORDER BY stream_ordering LIMIT ${limits.pdus}
       ) AS o
       LEFT JOIN events e ON e.event_id = o.event_id
     ) AS p
@@ -55,7 +58,8 @@ export async function readDestinationWork(
         array_agg(u.content ORDER BY u.edu_id) AS contents
       FROM (
         SELECT edu_id, edu_type, content FROM federation_outbox_edus
-        WHERE destination = w.destination ORDER BY edu_id LIMIT ${limits.edus}
+        WHERE destination = w.destination AND edu_id <> ALL(${except.edus.map(String)}::bigint[])
+        ORDER BY edu_id LIMIT ${limits.edus}
       ) AS u
     ) AS x
   `.execute(db);
