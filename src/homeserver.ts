@@ -161,7 +161,7 @@ export async function createHomeserver(
       rateLimits: createAccountRateLimiters(config, clock),
       notifier,
       streams,
-      sync: createSyncRuntime(streams, notifier),
+      sync: createSyncRuntime(streams, notifier, dbHandle.db),
       rooms: createRoomService({
         config,
         clock,

@@ -4,12 +4,7 @@ import { accountDataChanges, roomAccountData, type AccountDataRow } from "../sto
 import { presenceChanges, presenceOf } from "../storage/sync/presence.ts";
 import { receiptChanges } from "../storage/sync/receipts.ts";
 import { newlySharedUsers, usersSharingRooms } from "../storage/sync/shared-rooms.ts";
-import {
-  membershipsAndChanges,
-  membershipsAt,
-  membershipsAtStream,
-  roomSummaries,
-} from "../storage/sync/sync-rooms.ts";
+import { membershipsAt, membershipsAtStream, roomSummaries } from "../storage/sync/sync-rooms.ts";
 import { allowsEvent, allowsRoomEvent, type EventFilter } from "./filter.ts";
 import { SyncEventFormatter } from "./format-events.ts";
 import { invitedRoomSection } from "./invited-room.ts";
@@ -92,7 +87,7 @@ export async function computeSync(
   const moved = (stream: keyof SyncToken): boolean => !since || since[stream] !== upTo[stream];
   const { now, changes, departed } =
     since && moved("events")
-      ? await membershipsAndChanges(ctx.db, req.userId, since.events, upTo.events)
+      ? await ctx.sync.reads.membershipsAndChanges(req.userId, since.events, upTo.events)
       : { now: await membershipsAt(ctx.db, req.userId, upTo.events), changes: [], departed: [] };
   const atSince = since
     ? await membershipsAtStream(ctx.db, req.userId, [...new Set(changes.map((c) => c.roomId))], since.events)

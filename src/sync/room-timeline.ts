@@ -1,7 +1,7 @@
 import type { HearthContext } from "../context.ts";
 import { checkEventsVisibility, type EventVisibility } from "../rooms/visibility.ts";
 import type { StoredEvent } from "../storage/rooms/events.ts";
-import { streamEventsDesc, streamEventsDescMany } from "../storage/sync/sync-rooms.ts";
+import { streamEventsDesc } from "../storage/sync/sync-rooms.ts";
 import { allowsRoomEvent, type RoomEventFilter } from "./filter.ts";
 
 type TimelineContext = Pick<HearthContext, "db" | "sync">;
@@ -141,23 +141,28 @@ export async function loadTimelines(
   const out = new Map<string, Timeline>();
   if (windows.length === 0) return out;
   const scans = windows.map((w) => new Scan(w));
-  const { events, boundaries } = await streamEventsDescMany(
-    ctx.db,
+  const userId = windows[0]!.userId;
+  const reader = { userId, deviceId };
+  const rows = await ctx.sync.reads.timelineWindows(
     scans.map((s) => ({
       roomId: s.w.roomId,
       after: s.w.after,
       upTo: s.w.upTo,
       limit: s.batch,
       boundary: s.w.delta,
+      reader,
     })),
-    { userId: windows[0]!.userId, deviceId },
   );
-  const userId = windows[0]!.userId;
-  const verdicts = await checkEventsVisibility(ctx, userId, [...events.values()].flat(), ctx.sync.groupFacts);
+  const verdicts = await checkEventsVisibility(
+    ctx,
+    userId,
+    rows.flatMap((r) => r.events),
+    ctx.sync.groupFacts,
+  );
   await Promise.all(
-    scans.map(async (scan) => {
-      scan.sinceGroup = boundaries.get(scan.w.roomId);
-      scan.consume(events.get(scan.w.roomId) ?? [], verdicts);
+    scans.map(async (scan, i) => {
+      scan.sinceGroup = rows[i]!.boundary;
+      scan.consume(rows[i]!.events, verdicts);
       out.set(scan.w.roomId, await runScan(ctx, scan));
     }),
   );

@@ -2,6 +2,8 @@ import { DeviceKeyCountsCache } from "./device-key-cache.ts";
 import { BoundedGroupFactsCache } from "./group-facts-cache.ts";
 import { LazyMemberCache } from "./lazy-members.ts";
 import { StateGroupCache } from "./state-group-cache.ts";
+import { SharedSyncReads } from "./shared-reads.ts";
+import type { Db } from "../storage/database.ts";
 import type { Notifier } from "./notifier.ts";
 import { StreamWriter } from "./stream-writer.ts";
 import type { Streams } from "./streams.ts";
@@ -29,9 +31,11 @@ export interface SyncRuntime {
   readonly deviceKeyCounts: DeviceKeyCountsCache;
   /** Full states of state groups that syncs loaded (they never change). */
   readonly stateGroups: StateGroupCache;
+  /** Membership and timeline reads shared by concurrent syncs. */
+  readonly reads: SharedSyncReads;
 }
 
-export function createSyncRuntime(streams: Streams, notifier: Notifier): SyncRuntime {
+export function createSyncRuntime(streams: Streams, notifier: Notifier, db: Db): SyncRuntime {
   return {
     accountData: new StreamWriter("account_data", streams.account_data, notifier),
     receipts: new StreamWriter("receipts", streams.receipts, notifier),
@@ -45,5 +49,6 @@ export function createSyncRuntime(streams: Streams, notifier: Notifier): SyncRun
     groupFacts: new BoundedGroupFactsCache(),
     deviceKeyCounts: new DeviceKeyCountsCache(),
     stateGroups: new StateGroupCache(),
+    reads: new SharedSyncReads(db),
   };
 }

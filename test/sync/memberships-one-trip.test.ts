@@ -4,6 +4,7 @@ import { usersWithMembershipChanges } from "../../src/storage/e2ee/device-lists.
 import {
   membershipChanges,
   membershipsAndChanges,
+  membershipsAndChangesMany,
   membershipsAt,
 } from "../../src/storage/sync/sync-rooms.ts";
 import { startTestHomeserver, type TestHomeserver } from "../support/homeserver.ts";
@@ -69,4 +70,16 @@ it("reads in one trip what membershipsAt, membershipChanges and usersWithMembers
   const quiet = await membershipsAndChanges(hs.ctx.db, bob.userId, upTo, upTo);
   expect(quiet.changes).toEqual([]);
   expect(quiet.departed).toEqual([]);
+  // Several windows (of one user or several) in one query: each answered as if asked alone.
+  const many = await membershipsAndChangesMany(hs.ctx.db, [
+    { userId: bob.userId, after, upTo },
+    { userId: carol.userId, after, upTo },
+    { userId: bob.userId, after: upTo, upTo },
+  ]);
+  expect(many).toHaveLength(3);
+  expect(many[0]).toEqual(got);
+  expect(many[1]).toEqual(await membershipsAndChanges(hs.ctx.db, carol.userId, after, upTo));
+  expect(many[1]!.now.get(invited)?.membership).toBe("join");
+  expect(many[2]).toEqual(quiet);
+  expect(await membershipsAndChangesMany(hs.ctx.db, [])).toEqual([]);
 });

@@ -48,44 +48,88 @@ export async function membershipsAt(
  * row is newer than upTo (a write racing the snapshot); a candidate from those who shares no room with
  * the user is reported as left, which only tells the client to stop tracking someone it need not track.
  */
+export interface MembershipsAndChanges {
+  now: Map<string, MembershipAt>;
+  changes: MembershipChange[];
+  departed: string[];
+}
+
+export interface MembershipWindow {
+  userId: string;
+  after: number;
+  upTo: number;
+}
+
 export async function membershipsAndChanges(
   db: Db,
   userId: string,
   after: number,
   upTo: number,
-): Promise<{ now: Map<string, MembershipAt>; changes: MembershipChange[]; departed: string[] }> {
-  const rows = await sql<CurrentRow & { kind: number; user_id: string | null }>`
-    WITH mine AS (
+): Promise<MembershipsAndChanges> {
+  const [one] = await membershipsAndChangesMany(db, [{ userId, after, upTo }]);
+  return one!;
+}
+
+/** membershipsAndChanges for several windows (of one user or many) in one round trip, in order. */
+export async function membershipsAndChangesMany(
+  db: Db,
+  windows: readonly MembershipWindow[],
+): Promise<MembershipsAndChanges[]> {
+  if (windows.length === 0) return [];
+  const rows = await sql<CurrentRow & { i: string; kind: number; user_id: string | null }>`
+    WITH q AS (
+      SELECT * FROM unnest(
+        ${windows.map((w) => w.userId)}::text[],
+        ${windows.map((w) => String(w.after))}::bigint[],
+        ${windows.map((w) => String(w.upTo))}::bigint[]
+      ) WITH ORDINALITY AS q(user_id, after, up_to, i)
+    )
+    SELECT q.i, 0 AS kind, c.room_id, c.membership, c.event_id, c.stream_ordering, c.forgotten,
+      NULL::text AS user_id
+    FROM q JOIN current_memberships c ON c.user_id = q.user_id
+    UNION ALL
+    SELECT q.i, 1, m.room_id, m.membership, m.event_id, m.stream_ordering, false, NULL
+    FROM q JOIN room_memberships m ON m.user_id = q.user_id
+      AND m.stream_ordering > q.after AND m.stream_ordering <= q.up_to
+    UNION ALL
+    SELECT DISTINCT q.i, 2, NULL, NULL, NULL, NULL::bigint, false, rm.user_id
+    FROM q
+    CROSS JOIN LATERAL (
       SELECT room_id FROM current_memberships
-      WHERE user_id = ${userId} AND (membership = 'join' OR stream_ordering > ${upTo})
+      WHERE user_id = q.user_id AND (membership = 'join' OR stream_ordering > q.up_to)
       UNION
       SELECT room_id FROM room_memberships
-      WHERE user_id = ${userId} AND stream_ordering > ${after} AND stream_ordering <= ${upTo}
-    )
-    SELECT 0 AS kind, room_id, membership, event_id, stream_ordering, forgotten, NULL::text AS user_id
-    FROM current_memberships WHERE user_id = ${userId}
-    UNION ALL
-    SELECT 1, room_id, membership, event_id, stream_ordering, false, NULL
-    FROM room_memberships
-    WHERE user_id = ${userId} AND stream_ordering > ${after} AND stream_ordering <= ${upTo}
-    UNION ALL
-    SELECT DISTINCT 2, NULL, NULL, NULL, NULL::bigint, false, rm.user_id
-    FROM events e JOIN room_memberships rm ON rm.event_id = e.event_id
-    WHERE e.room_id IN (SELECT room_id FROM mine) AND e.type = 'm.room.member'
-      AND e.stream_ordering > ${after} AND e.stream_ordering <= ${upTo} AND rm.membership <> 'join'
-    ORDER BY 1, 5
+      WHERE user_id = q.user_id AND stream_ordering > q.after AND stream_ordering <= q.up_to
+    ) mine
+    JOIN events e ON e.room_id = mine.room_id AND e.type = 'm.room.member'
+      AND e.stream_ordering > q.after AND e.stream_ordering <= q.up_to
+    JOIN room_memberships rm ON rm.event_id = e.event_id AND rm.membership <> 'join'
+    ORDER BY 1, 2, 6, 8
   `.execute(db);
-  const current = rows.rows.filter((r) => r.kind === 0);
-  const changes = rows.rows
-    .filter((r) => r.kind === 1)
-    .map((r) => ({
-      roomId: r.room_id,
-      membership: r.membership,
-      eventId: r.event_id,
-      streamOrdering: Number(r.stream_ordering),
-    }));
-  const departed = rows.rows.flatMap((r) => (r.kind === 2 && r.user_id !== null ? [r.user_id] : []));
-  return { now: await membershipsFromCurrent(db, userId, current, upTo), changes, departed };
+  const byWindow = windows.map(() => ({
+    current: [] as CurrentRow[],
+    changes: [] as MembershipChange[],
+    departed: [] as string[],
+  }));
+  for (const r of rows.rows) {
+    const into = byWindow[Number(r.i) - 1]!;
+    if (r.kind === 0) into.current.push(r);
+    else if (r.kind === 1)
+      into.changes.push({
+        roomId: r.room_id,
+        membership: r.membership,
+        eventId: r.event_id,
+        streamOrdering: Number(r.stream_ordering),
+      });
+    else if (r.user_id !== null) into.departed.push(r.user_id);
+  }
+  return Promise.all(
+    byWindow.map(async (w, i) => ({
+      now: await membershipsFromCurrent(db, windows[i]!.userId, w.current, windows[i]!.upTo),
+      changes: w.changes,
+      departed: w.departed,
+    })),
+  );
 }
 
 interface CurrentRow {
@@ -229,30 +273,31 @@ export interface StreamWindow {
 
 export interface StreamWindowRows {
   /** Newest first. */
-  events: Map<string, StoredEvent[]>;
-  /** Room → state group at `after`, for windows that asked and have events. */
-  boundaries: Map<string, number>;
+  events: StoredEvent[];
+  /** The state group at `after`, for windows that asked and have events. */
+  boundary?: number;
 }
 
-/**
- * streamEventsDesc for many rooms in one query (one index range scan per room), with the state group
- * each asking window's delta starts from: incremental syncs need both, and one round trip is cheaper
- * than two.
- */
 /** Below every stream ordering (backfilled events have negative ones). */
 const MIN_BIGINT = "-9223372036854775808";
 
+/**
+ * streamEventsDesc for many windows (of many rooms, and of many readers: concurrent syncs share the
+ * query) in one query, one index range scan each, with the state group each asking window's delta
+ * starts from: incremental syncs need both, and one round trip is cheaper than two. Answers in order.
+ */
 export async function streamEventsDescMany(
   db: Db,
-  windows: readonly StreamWindow[],
-  /** The reading device: each of its own events comes with the client's transaction id, if any. */
-  reader: { userId: string; deviceId: string },
-): Promise<StreamWindowRows> {
-  const out: StreamWindowRows = { events: new Map(), boundaries: new Map() };
+  windows: readonly (StreamWindow & {
+    /** The reading device: each of its own events comes with the client's transaction id, if any. */
+    reader: { userId: string; deviceId: string };
+  })[],
+): Promise<StreamWindowRows[]> {
+  const out: StreamWindowRows[] = windows.map(() => ({ events: [] }));
   if (windows.length === 0) return out;
   const timeline = sql`outlier = false AND rejected_reason IS NULL AND soft_failed = false AND stream_ordering IS NOT NULL`;
   const rows = await sql<
-    Selectable<EventsTable> & { boundary: boolean; has_relations: boolean; txn_id: string | null }
+    Selectable<EventsTable> & { i: string; boundary: boolean; has_relations: boolean; txn_id: string | null }
   >`
     WITH w AS (
       SELECT * FROM unnest(
@@ -260,14 +305,16 @@ export async function streamEventsDescMany(
         ${windows.map((w) => (w.after === undefined ? null : String(w.after)))}::bigint[],
         ${windows.map((w) => String(w.upTo))}::bigint[],
         ${windows.map((w) => w.limit)}::int[],
-        ${windows.map((w) => w.boundary === true)}::boolean[]
-      ) AS w(room_id, after, up_to, lim, boundary)
+        ${windows.map((w) => w.boundary === true)}::boolean[],
+        ${windows.map((w) => w.reader.userId)}::text[],
+        ${windows.map((w) => w.reader.deviceId)}::text[]
+      ) WITH ORDINALITY AS w(room_id, after, up_to, lim, boundary, reader, device, i)
     )
-    SELECT e.*, false AS boundary,
+    SELECT w.i, e.*, false AS boundary,
       EXISTS (SELECT 1 FROM events r WHERE r.relates_to_id = e.event_id) AS has_relations,
-      CASE WHEN e.sender = ${reader.userId} THEN (
+      CASE WHEN e.sender = w.reader THEN (
         SELECT t.txn_id FROM event_txn_ids t
-        WHERE t.event_id = e.event_id AND t.user_id = ${reader.userId} AND t.device_id = ${reader.deviceId}
+        WHERE t.event_id = e.event_id AND t.user_id = w.reader AND t.device_id = w.device
         LIMIT 1
       ) END AS txn_id
     FROM w
@@ -280,7 +327,7 @@ export async function streamEventsDescMany(
       LIMIT w.lim
     ) e
     UNION ALL
-    SELECT b.*, true AS boundary, false AS has_relations, NULL::text AS txn_id FROM w
+    SELECT w.i, b.*, true AS boundary, false AS has_relations, NULL::text AS txn_id FROM w
     -- A probe per window, not EXISTS: that may be planned as a semi-join reading every event.
     CROSS JOIN LATERAL (
       SELECT 1 FROM events x
@@ -297,19 +344,20 @@ export async function streamEventsDescMany(
     WHERE w.boundary AND w.after IS NOT NULL
   `.execute(db);
   for (const row of rows.rows) {
+    const into = out[Number(row.i) - 1]!;
     if (row.boundary) {
       // Only its state group is wanted: no need to parse the event.
-      if (row.state_group_after !== null) out.boundaries.set(row.room_id, Number(row.state_group_after));
+      if (row.state_group_after !== null) into.boundary = Number(row.state_group_after);
       continue;
     }
-    const ev = { ...storedEventFromRow(row), hasRelations: row.has_relations, transactionId: row.txn_id };
-    let list = out.events.get(ev.roomId);
-    if (!list) out.events.set(ev.roomId, (list = []));
-    list.push(ev);
+    into.events.push({
+      ...storedEventFromRow(row),
+      hasRelations: row.has_relations,
+      transactionId: row.txn_id,
+    });
   }
-  // A UNION keeps no order: each room's rows go back to newest first here.
-  for (const list of out.events.values())
-    list.sort((a, b) => (b.streamOrdering ?? 0) - (a.streamOrdering ?? 0));
+  // A UNION keeps no order: each window's rows go back to newest first here.
+  for (const w of out) w.events.sort((a, b) => (b.streamOrdering ?? 0) - (a.streamOrdering ?? 0));
   return out;
 }
 
