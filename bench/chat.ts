@@ -9,13 +9,18 @@ import { envInt, summarize } from "./support/stats.ts";
  * running a /sync long-poll loop; C of them send messages as fast as the server accepts for D seconds.
  * Measures send latency, delivery latency (send → seen in each member's /sync, or in the /messages
  * page that fills a limited timeline's gap, as clients do) and delivered fraction.
- * Knobs: BENCH_USERS, BENCH_ROOMS, BENCH_SENDERS, BENCH_SECONDS.
+ * Idle RSS is read once the server has had BENCH_IDLE_SECONDS (default 20) without a request, before
+ * the load and again after it: right after a burst of requests V8 still holds the young generation
+ * it grew for them, which its memory reducer gives back after some seconds of quiet.
+ * Knobs: BENCH_USERS, BENCH_ROOMS, BENCH_SENDERS, BENCH_SECONDS, BENCH_IDLE_SECONDS.
  */
 export async function benchChat(): Promise<BenchResult[]> {
   const users = envInt("BENCH_USERS", 50);
   const roomCount = envInt("BENCH_ROOMS", 10);
   const senders = Math.min(envInt("BENCH_SENDERS", 20), users);
   const seconds = envInt("BENCH_SECONDS", 30);
+  const idleSeconds = envInt("BENCH_IDLE_SECONDS", 20);
+  const quiet = (): Promise<void> => new Promise((r) => setTimeout(r, idleSeconds * 1000));
 
   const server = await startBenchServer();
   const agent = newAgent(users + senders + 16);
@@ -35,8 +40,10 @@ export async function benchChat(): Promise<BenchResult[]> {
     const membersOf = new Map<string, number>();
     for (let i = 0; i < users; i++) membersOf.set(roomOf(i), (membersOf.get(roomOf(i)) ?? 0) + 1);
 
+    const setupRss = await server.rss();
+    await quiet();
     const idleRss = await server.rss();
-    let peakRss = idleRss;
+    let peakRss = Math.max(setupRss, idleRss);
     const rssTimer = setInterval(() => {
       void server.rss().then((r) => (peakRss = Math.max(peakRss, r)));
     }, 250);
@@ -96,6 +103,8 @@ export async function benchChat(): Promise<BenchResult[]> {
     stopSync.abort();
     await Promise.allSettled(syncLoops);
     clearInterval(rssTimer);
+    await quiet();
+    const idleAfterRss = await server.rss();
 
     const send = summarize(sendLatency);
     const delivery = summarize(deliveries);
@@ -117,7 +126,14 @@ export async function benchChat(): Promise<BenchResult[]> {
         unit: "ratio",
       },
       { name: "chat errors", value: errors, unit: "count" },
-      { name: "chat server RSS idle", value: mib(idleRss), unit: "MiB" },
+      { name: "chat server RSS after set-up", value: mib(setupRss), unit: "MiB" },
+      {
+        name: "chat server RSS idle",
+        value: mib(idleRss),
+        unit: "MiB",
+        extra: { quietSeconds: idleSeconds },
+      },
+      { name: "chat server RSS idle after load", value: mib(idleAfterRss), unit: "MiB" },
       { name: "chat server RSS peak", value: mib(peakRss), unit: "MiB" },
     ];
   } finally {
