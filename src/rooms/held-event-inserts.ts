@@ -1,5 +1,10 @@
 import type { Db } from "../storage/database.ts";
-import { insertEventRun, type InsertedEvent, type NewEventRow } from "../storage/rooms/event-writes.ts";
+import {
+  insertEventRun,
+  type InsertedEvent,
+  type InsertGuard,
+  type NewEventRow,
+} from "../storage/rooms/event-writes.ts";
 
 /**
  * Event rows of one room write held back to be inserted together, in one statement, with their
@@ -26,11 +31,24 @@ export class HeldEventInserts {
     return { cited: false, redactions: [] };
   }
 
-  async flush(tx: Db): Promise<void> {
-    if (this.rows.length === 0) return;
-    await insertEventRun(tx, this.roomId, this.rows, { removed: [...this.removed], added: [...this.added] });
+  /** Inserts what is held; with a `guard` (see insertEventRun), false when it failed and nothing was written. */
+  async flush(tx: Db, guard?: InsertGuard): Promise<boolean> {
+    if (this.rows.length === 0) return true;
+    const written = await insertEventRun(
+      tx,
+      this.roomId,
+      this.rows,
+      { removed: [...this.removed], added: [...this.added] },
+      guard,
+    );
     this.rows = [];
     this.removed.clear();
     this.added.clear();
+    return written;
+  }
+
+  /** Ids of the rows held. */
+  get eventIds(): string[] {
+    return this.rows.map((r) => r.eventId);
   }
 }

@@ -16,7 +16,9 @@ import { redactsOf } from "./apply-redactions.ts";
 import { HeldEventInserts } from "./held-event-inserts.ts";
 import { persistEvent, type PersistOutcome } from "./persist-event.ts";
 import { resolveStoredStates } from "./resolve-stored-states.ts";
-import { withRoomWrite, withRoomWriteBatch } from "./room-write.ts";
+import { withRoomWrite, withRoomWriteBatch, type WriteResult } from "./room-write.ts";
+import { offlineDb, OfflineQueryError } from "../storage/offline-db.ts";
+import { roomLockKey } from "../storage/rooms/room-lock.ts";
 import { RoomWriteCache, type CachedRoom } from "./write-cache.ts";
 import {
   computeStateBefore,
@@ -451,54 +453,162 @@ export async function acceptRemoteEvents(
   for (const input of inputs) {
     if (input.roomId !== roomId) throw new Error("a batch of remote events must be of one room");
   }
-  return withRoomWriteBatch(ctx, roomId, inputs.length, async (tx, positions, cached) => {
-    // The events, their auth and prev events and the create event, which of them stored events cite
-    // or redact, the extremities and whether the cached entries still hold, in one round trip: the
-    // room is locked meanwhile.
-    const ids = inputs.flatMap(eventIdsOf);
-    const snapshot = await readRemoteBatchStart(
-      tx,
-      roomId,
-      ids,
-      // A single event gains nothing from being held; several save a round trip each.
-      inputs.length > 1 ? inputs.map((i) => i.event.event_id) : [],
-      cached ? RoomWriteCache.watchedIds(cached) : [],
-    );
-    const batch: BatchState = {
-      stored: snapshot.events,
-      absent: new Set(ids.filter((id) => !snapshot.events.has(id))),
-      extremities: [],
-      current: undefined,
-      held: new HeldEventInserts(roomId),
-      flagged: snapshot.flagged,
-      redactedInBatch: new Set(),
-    };
-    batch.extremities = snapshot.extremities;
-    if (cached && !snapshot.watchedRedacted && sameSet(cached.extremities, snapshot.extremities)) {
-      batch.current = { state: cached.state, depths: new Map(cached.stateGroupDepths) };
-      for (const [id, ev] of cached.prevEvents) if (!batch.stored.has(id)) batch.stored.set(id, ev);
-    } else if (snapshot.extremities.length > 0) {
-      batch.current = { state: new Map(), depths: new Map() };
-    }
+  return withRoomWriteBatch(
+    ctx,
+    roomId,
+    inputs.length,
+    async (tx, positions, cached) => {
+      // The events, their auth and prev events and the create event, which of them stored events cite
+      // or redact, the extremities and whether the cached entries still hold, in one round trip: the
+      // room is locked meanwhile.
+      const ids = inputs.flatMap(eventIdsOf);
+      const snapshot = await readRemoteBatchStart(
+        tx,
+        roomId,
+        ids,
+        // A single event gains nothing from being held; several save a round trip each.
+        inputs.length > 1 ? inputs.map((i) => i.event.event_id) : [],
+        cached ? RoomWriteCache.watchedIds(cached) : [],
+      );
+      const batch: BatchState = {
+        stored: snapshot.events,
+        absent: new Set(ids.filter((id) => !snapshot.events.has(id))),
+        extremities: [],
+        current: undefined,
+        held: new HeldEventInserts(roomId),
+        flagged: snapshot.flagged,
+        redactedInBatch: new Set(),
+      };
+      batch.extremities = snapshot.extremities;
+      if (cached && !snapshot.watchedRedacted && sameSet(cached.extremities, snapshot.extremities)) {
+        batch.current = { state: cached.state, depths: new Map(cached.stateGroupDepths) };
+        for (const [id, ev] of cached.prevEvents) if (!batch.stored.has(id)) batch.stored.set(id, ev);
+      } else if (snapshot.extremities.length > 0) {
+        batch.current = { state: new Map(), depths: new Map() };
+      }
 
-    const outcomes: RemoteEventOutcome[] = [];
-    const userIds = new Set<string>();
-    const federate = new Set<string>();
-    for (const [i, input] of inputs.entries()) {
-      const accepted = await acceptInBatch(ctx, tx, batch, input, positions[i]!);
-      outcomes.push(accepted.outcome);
-      for (const u of accepted.userIds) userIds.add(u);
-      for (const d of accepted.federate ?? []) federate.add(d);
+      const outcomes: RemoteEventOutcome[] = [];
+      const userIds = new Set<string>();
+      const federate = new Set<string>();
+      for (const [i, input] of inputs.entries()) {
+        const accepted = await acceptInBatch(ctx, tx, batch, input, positions[i]!);
+        outcomes.push(accepted.outcome);
+        for (const u of accepted.userIds) userIds.add(u);
+        for (const d of accepted.federate ?? []) federate.add(d);
+      }
+      await batch.held.flush(tx);
+      const stored = outcomes.some((o) => o.status === "accepted");
+      return {
+        value: outcomes,
+        notify: stored && !inputs.every((i) => i.backfill) ? { userIds: [...userIds] } : undefined,
+        federate: [...federate],
+        cache: cacheAfter(batch, version),
+      };
+    },
+    (db, positions, cached) => acceptAlone(ctx, db, roomId, version, inputs, positions, cached),
+  );
+}
+
+/**
+ * Whether the inputs are plain messages extending the cached room one after another: the first
+ * built on its only extremity, each next on the one before.
+ */
+function extendsCachedRoom(inputs: readonly RemoteEventInput[], cached: CachedRoom): boolean {
+  if (cached.extremities.length !== 1) return false;
+  let tip = cached.extremities[0]!;
+  for (const input of inputs) {
+    const { event } = input;
+    const prevs = prevEventIds(event);
+    if (
+      input.backfill ||
+      input.fanOut ||
+      input.prevStates ||
+      input.rejectedReason !== undefined ||
+      stateKeyOf(event) !== undefined ||
+      event.type === "m.room.redaction" ||
+      prevs.length !== 1 ||
+      prevs[0] !== tip
+    ) {
+      return false;
     }
-    await batch.held.flush(tx);
-    const stored = outcomes.some((o) => o.status === "accepted");
-    return {
-      value: outcomes,
-      notify: stored && !inputs.every((i) => i.backfill) ? { userIds: [...userIds] } : undefined,
-      federate: [...federate],
-      cache: cacheAfter(batch, version),
-    };
+    tip = event.event_id;
+  }
+  return true;
+}
+
+/**
+ * The batch as one statement, outside a transaction, when the cache holds everything it needs: a run
+ * of plain messages extending the cached room, each accepted on the cached state. The same steps as
+ * the locked path run on the cache (with a database that refuses every read, so nothing is judged on
+ * a guess); the insert then checks what the cache assumed: the room's lock is free, its extremities
+ * and cached events unchanged, and none of the events stored, cited or redacted already. Undefined,
+ * with nothing written, whenever any of that fails: the locked path then decides on fresh reads.
+ */
+async function acceptAlone(
+  ctx: HearthContext,
+  db: Db,
+  roomId: string,
+  version: RoomVersion,
+  inputs: readonly RemoteEventInput[],
+  positions: readonly number[],
+  cached: CachedRoom,
+): Promise<WriteResult<RemoteEventOutcome[]> | undefined> {
+  if (!extendsCachedRoom(inputs, cached)) return undefined;
+  const own = inputs.map((i) => i.event.event_id);
+  if (new Set(own).size !== own.length) return undefined;
+  const stored = new Map<string, StoredEvent>();
+  // Current state is never rejected nor soft-failed; the guard finds any redaction since.
+  for (const pdu of cached.state.values()) {
+    if (pdu) stored.set(pdu.event_id, currentStateEvent(roomId, pdu));
+  }
+  for (const [id, ev] of cached.prevEvents) stored.set(id, ev);
+  const batch: BatchState = {
+    stored,
+    absent: new Set(own),
+    extremities: [...cached.extremities],
+    current: { state: cached.state, depths: new Map(cached.stateGroupDepths) },
+    held: new HeldEventInserts(roomId),
+    flagged: new Set(),
+    redactedInBatch: new Set(),
+  };
+  const offline = offlineDb();
+  const outcomes: RemoteEventOutcome[] = [];
+  try {
+    for (const [i, input] of inputs.entries()) {
+      const accepted = await acceptInBatch(ctx, offline.db, batch, input, positions[i]!);
+      // Anything but a plain acceptance (rejected, soft-failed, missing) is for the locked path.
+      if (accepted.outcome.status !== "accepted") return undefined;
+      outcomes.push(accepted.outcome);
+    }
+  } catch (e) {
+    if (e instanceof OfflineQueryError) return undefined;
+    throw e;
+  }
+  if (offline.touched() || batch.held.eventIds.length !== inputs.length) return undefined;
+  const written = await batch.held.flush(db, {
+    extremities: cached.extremities,
+    watched: RoomWriteCache.watchedIds(cached),
+    lockKey: roomLockKey(ctx.config.database.schema, roomId),
   });
+  if (!written) return undefined;
+  return { value: outcomes, notify: { userIds: [] }, federate: [], cache: cacheAfter(batch, version) };
+}
+
+/** A current state event of the cache as the batch's reads would have found it. */
+function currentStateEvent(roomId: string, pdu: IdentifiedPdu): StoredEvent {
+  return {
+    eventId: pdu.event_id,
+    roomId,
+    pdu,
+    streamOrdering: null,
+    topologicalOrdering: typeof pdu.depth === "number" ? pdu.depth : 0,
+    outlier: false,
+    rejectedReason: null,
+    softFailed: false,
+    redactedBy: null,
+    stateGroupBefore: null,
+    stateGroupAfter: null,
+  };
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {

@@ -58,6 +58,22 @@ export interface InsertGuard {
   lockKey?: bigint;
 }
 
+/** The room-level part of an InsertGuard, as a condition: lock taken, extremities as given, none of `watched` redacted. */
+function guardHolds(roomId: string, guard: InsertGuard): RawBuilder<boolean> {
+  const lock =
+    guard.lockKey === undefined
+      ? sql``
+      : sql`pg_try_advisory_xact_lock(${sql.raw(guard.lockKey.toString())}) AND `;
+  return sql<boolean>`${lock}ARRAY(
+      SELECT f.event_id FROM forward_extremities f JOIN events e ON e.event_id = f.event_id
+      WHERE f.room_id = ${roomId}
+      ORDER BY e.topological_ordering DESC, e.stream_ordering DESC
+    ) = ${[...guard.extremities]}::text[]
+    AND NOT EXISTS (
+      SELECT 1 FROM events WHERE event_id = ANY(${[...guard.watched]}::text[]) AND redacted_by IS NOT NULL
+    )`;
+}
+
 /** What the insert statement found stored before it (see `NewEventRow.probeLaterEvents`). */
 export interface InsertedEvent {
   /** A stored event cites it as a prev event. */
@@ -81,20 +97,9 @@ export async function insertEvent(
   const prevs = [...new Set(ev.prevEventIds)];
   const auths = [...new Set(ev.authEventIds)];
   const t = ev.txn;
-  const lock =
-    guard?.lockKey === undefined
-      ? sql``
-      : sql`pg_try_advisory_xact_lock(${sql.raw(guard.lockKey.toString())}) AND `;
   const guardCte = guard
     ? sql`guard AS (
-        SELECT ${lock}ARRAY(
-          SELECT f.event_id FROM forward_extremities f JOIN events e ON e.event_id = f.event_id
-          WHERE f.room_id = ${ev.roomId}
-          ORDER BY e.topological_ordering DESC, e.stream_ordering DESC
-        ) = ${[...guard.extremities]}::text[]
-        AND NOT EXISTS (
-          SELECT 1 FROM events WHERE event_id = ANY(${[...guard.watched]}::text[]) AND redacted_by IS NOT NULL
-        )
+        SELECT ${guardHolds(ev.roomId, guard)}
         AND NOT EXISTS (
           SELECT 1 FROM event_txn_ids
           WHERE user_id = ${t?.scope.userId ?? null} AND device_id = ${t?.scope.deviceId ?? null}
@@ -172,14 +177,18 @@ export async function insertEvent(
  * Inserts events of one room with their prev and auth edges in one statement, and applies their
  * forward extremity changes taken together (`removed` go, `added` join): for a run of events that no
  * stored event cites or redacts (the caller has made sure), so nothing needs to be reported back.
+ * With a `guard` (a run built on cached knowledge, outside the room's transaction), the statement
+ * also checks that none of the events is stored yet nor cited or redacted by a stored event, and
+ * writes nothing (false) when any of the guard's conditions fails.
  */
 export async function insertEventRun(
   tx: Db,
   roomId: string,
   rows: readonly NewEventRow[],
   extremities: { removed: readonly string[]; added: readonly string[] },
-): Promise<void> {
-  if (rows.length === 0) return;
+  guard?: InsertGuard,
+): Promise<boolean> {
+  if (rows.length === 0) return true;
   const edges: [string[], string[]] = [[], []];
   const authEdges: [string[], string[]] = [[], []];
   for (const r of rows) {
@@ -193,19 +202,28 @@ export async function insertEventRun(
     }
   }
   const col = <T>(f: (r: NewEventRow) => T): T[] => rows.map(f);
-  await sql`
-    WITH prev_edges AS (
+  const ids = col((r) => r.eventId);
+  const guardCte = guard
+    ? sql`guard AS (
+        SELECT ${guardHolds(roomId, guard)}
+        AND NOT EXISTS (SELECT 1 FROM events WHERE event_id = ANY(${ids}::text[]))
+        AND NOT EXISTS (${citedOrRedacted(ids)}) AS ok
+      ), `
+    : sql``;
+  const ok = guard ? sql`(SELECT ok FROM guard)` : sql`true`;
+  const result = await sql<{ event_id: string }>`
+    WITH ${guardCte}prev_edges AS (
       INSERT INTO event_edges (event_id, prev_event_id)
-      SELECT * FROM unnest(${edges[0]}::text[], ${edges[1]}::text[])
+      SELECT * FROM unnest(${edges[0]}::text[], ${edges[1]}::text[]) WHERE ${ok}
     ), auth_edges AS (
       INSERT INTO event_auth_edges (event_id, auth_event_id)
-      SELECT * FROM unnest(${authEdges[0]}::text[], ${authEdges[1]}::text[])
+      SELECT * FROM unnest(${authEdges[0]}::text[], ${authEdges[1]}::text[]) WHERE ${ok}
     ), removed_extremities AS (
       DELETE FROM forward_extremities
-      WHERE room_id = ${roomId} AND event_id = ANY(${[...extremities.removed]}::text[])
+      WHERE room_id = ${roomId} AND event_id = ANY(${[...extremities.removed]}::text[]) AND ${ok}
     ), added_extremities AS (
       INSERT INTO forward_extremities (room_id, event_id)
-      SELECT ${roomId}, e FROM unnest(${[...extremities.added]}::text[]) AS e
+      SELECT ${roomId}, e FROM unnest(${[...extremities.added]}::text[]) AS e WHERE ${ok}
       ON CONFLICT (room_id, event_id) DO NOTHING
     )
     INSERT INTO events (
@@ -214,7 +232,7 @@ export async function insertEventRun(
       relation_type, redacts, created_ts
     )
     SELECT * FROM unnest(
-      ${col((r) => r.eventId)}::text[], ${col((r) => r.roomId)}::text[],
+      ${ids}::text[], ${col((r) => r.roomId)}::text[],
       ${col((r) => r.streamOrdering)}::bigint[], ${col((r) => r.depth)}::bigint[],
       ${col((r) => r.type)}::text[], ${col((r) => r.stateKey ?? null)}::text[],
       ${col((r) => r.sender)}::text[], ${col((r) => r.originServerTs)}::bigint[],
@@ -223,8 +241,10 @@ export async function insertEventRun(
       ${col((r) => r.stateGroupBefore)}::bigint[], ${col((r) => r.stateGroupAfter)}::bigint[],
       ${col((r) => r.relatesToId)}::text[], ${col((r) => r.relationType)}::text[],
       ${col((r) => r.redacts)}::text[], ${col((r) => r.createdTs)}::bigint[]
-    )
+    ) WHERE ${ok}
+    ${guard ? sql`RETURNING event_id` : sql``}
   `.execute(tx);
+  return !guard || result.rows.length === rows.length;
 }
 
 /**
