@@ -78,21 +78,28 @@ describe("federation sender: outbox and transactions", () => {
     expect(await outboxCount(hs.ctx, "c.test")).toBe(120);
     // Stepped as the driver steps it, each step starting from what the one before read ahead (while its
     // request was in flight, without its own rows): the same transactions.
+    // The statement finishing each transaction records the next one, as a start would have.
     const sizes: number[] = [];
+    const recordedIds: string[] = [];
     let next: DestinationWork | undefined;
     for (;;) {
       const outcome = await deliverOnce(manual.deps(), "c.test", true, next);
       if (outcome.kind !== "sent") break;
       next = outcome.next;
       sizes.push(next?.pdus.length ?? -1);
-      expect(next?.state).toEqual({
-        destination: "c.test",
-        failures: 0,
-        retryAtTs: null,
-        pending: undefined,
-      });
+      const recorded = (await getDestination(hs.ctx.db, "c.test")).pending;
+      expect(next?.state).toEqual({ destination: "c.test", failures: 0, retryAtTs: null, pending: recorded });
+      expect(recorded?.pdus ?? []).toEqual(next?.pdus.map((p) => p.streamOrdering));
+      if (recorded) recordedIds.push(recorded.txnId);
     }
     expect(sizes).toEqual([50, 20, 0]);
+    expect(recordedIds).toHaveLength(2);
+    expect(
+      client.delivered
+        .get("c.test")!
+        .map((t) => t.txnId)
+        .slice(1),
+    ).toEqual(recordedIds);
     expect(client.delivered.get("c.test")!.map((t) => (t.body.pdus as unknown[]).length)).toEqual([
       50, 50, 20,
     ]);

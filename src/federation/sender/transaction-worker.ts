@@ -96,15 +96,24 @@ export async function deliverOnce(
   }
 
   if (status >= 200 && status < 300) {
-    await finishTransaction(deps.db, destination, txn, { now: deps.clock() });
+    const next = await ahead;
+    const at = deps.clock();
+    // The next transaction is recorded by the statement that finishes this one.
+    const parts = next && assembleTransaction(deps, destination, at, next);
+    const started = await finishTransaction(
+      deps.db,
+      destination,
+      txn,
+      { now: at },
+      parts && { ...parts, idPrefix: String(at) },
+    );
     deps.metrics.transactions.inc({ result: "sent" });
     deps.metrics.pdusSent.inc(txn.pdus.length);
     logPduErrors(deps.log, destination, responseBody);
-    const next = await ahead;
-    // As the finish left it: no failures, no retry time, nothing in flight.
+    // As the finish left it: no failures, no retry time, the next transaction (if any) in flight.
     return {
       kind: "sent",
-      next: next && { ...next, state: { destination, failures: 0, retryAtTs: null, pending: undefined } },
+      next: next && { ...next, state: { destination, failures: 0, retryAtTs: null, pending: started } },
     };
   }
   if (status === 429) {
@@ -174,12 +183,26 @@ async function buildTransaction(
   now: number,
   work: DestinationWork,
 ): Promise<PendingTransaction | undefined> {
+  const parts = assembleTransaction(deps, destination, now, work);
+  // The time keeps ids unique even if this database's counters were ever reset.
+  return parts && startTransaction(deps.db, destination, String(now), parts);
+}
+
+/**
+ * The body of the next transaction from the destination's work and the EDUs held in memory for it
+ * (taken now: from here on they live in the stored transaction); undefined when there is nothing.
+ */
+function assembleTransaction(
+  deps: WorkerDeps,
+  destination: string,
+  now: number,
+  work: DestinationWork,
+): Omit<PendingTransaction, "txnId"> | undefined {
   const { pdus, edus: durable } = work;
   const memoryRoom = MAX_EDUS_PER_TXN - durable.length;
   if (pdus.length === 0 && durable.length === 0 && !deps.ephemeral.has(destination)) return undefined;
 
   const edus: JsonObject[] = durable.map((e) => ({ edu_type: e.eduType, content: parseJson(e.content) }));
-  // Taken only now: from here on they live in the stored transaction.
   for (const e of deps.ephemeral.take(destination, memoryRoom)) edus.push({ ...e });
   // `pdus` sorts after every other key, so it closes the object.
   const head = encodeCanonicalJson(
@@ -187,12 +210,11 @@ async function buildTransaction(
     { strict: false },
   );
   const texts = pdus.flatMap((p) => (p.pdu === undefined ? [] : [p.pdu]));
-  // The time keeps ids unique even if this database's counters were ever reset.
-  return startTransaction(deps.db, destination, String(now), {
+  return {
     body: `${head.slice(0, -1)},"pdus":[${texts.join(",")}]}`,
     pdus: pdus.map((p) => p.streamOrdering),
     edus: durable.map((e) => e.eduId),
-  });
+  };
 }
 
 /** A 200 may still refuse single PDUs; nothing is retried for those, but they are worth a log line. */

@@ -81,15 +81,19 @@ export async function startTransaction(
 
 /**
  * The transaction got its answer (200, or a refusal it would get again): its outbox rows go, the
- * slot frees, in one statement. On success the backoff resets too.
+ * slot frees, in one statement. On success the backoff resets too. With `next`, the same statement
+ * records the following transaction as startTransaction would (one round trip between transactions
+ * rather than two), and returns it.
  */
 export async function finishTransaction(
   db: Db,
   destination: string,
   txn: PendingTransaction,
   success: { now: number } | undefined,
-): Promise<void> {
-  await sql`
+  next?: Omit<PendingTransaction, "txnId"> & { idPrefix: string },
+): Promise<PendingTransaction | undefined> {
+  const started = next !== undefined;
+  const result = await sql<{ pending_txn_id: string | null }>`
     WITH pdus AS (
       DELETE FROM federation_outbox_pdus
       WHERE destination = ${destination} AND stream_ordering = ANY(${txn.pdus}::bigint[])
@@ -98,12 +102,20 @@ export async function finishTransaction(
       WHERE destination = ${destination} AND edu_id = ANY(${txn.edus}::bigint[])
     )
     UPDATE federation_destinations SET
-      pending_txn_id = NULL, pending_body = NULL, pending_pdus = NULL, pending_edus = NULL,
+      txn_counter = CASE WHEN ${started}::boolean THEN txn_counter + 1 ELSE txn_counter END,
+      pending_txn_id = ${next?.idPrefix ?? null}::text || '.' || (txn_counter + 1),
+      pending_body = ${next?.body ?? null}::text,
+      pending_pdus = ${next?.pdus ?? null}::bigint[],
+      pending_edus = ${next?.edus ?? null}::bigint[],
       failures = CASE WHEN ${success !== undefined} THEN 0 ELSE failures END,
       retry_at_ts = CASE WHEN ${success !== undefined} THEN NULL ELSE retry_at_ts END,
       last_success_ts = COALESCE(${success?.now ?? null}::bigint, last_success_ts)
     WHERE destination = ${destination}
+    RETURNING pending_txn_id
   `.execute(db);
+  const txnId = result.rows[0]?.pending_txn_id;
+  if (!next || !txnId) return undefined;
+  return { txnId, body: next.body, pdus: next.pdus, edus: next.edus };
 }
 
 /** Backoff (failures counted) or a Retry-After (failures unchanged). */
