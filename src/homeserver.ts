@@ -167,6 +167,7 @@ export async function createHomeserver(
         clock,
         profiles: memberProfileLookup(dbHandle.db),
         eventsPosition: streams.events.persistedUpTo,
+        db: dbHandle.db,
       }),
       admin: { jobs: new AdminJobs(opts.roomWriterLock === undefined || writerLock !== undefined) },
       media: await createMediaRuntime(config, dbHandle.db, log, clock()),

@@ -67,6 +67,8 @@ export interface PersistInput {
   outbox?: readonly string[];
   /** Stores the event row instead of `insertEvent` (a run of events inserted together later). */
   insert?: (row: NewEventRow) => InsertedEvent;
+  /** With a `guard`: runs the guarded insert instead of `insertEvent` (sharing a statement, say). */
+  guardedInsert?: (row: NewEventRow, guard: InsertGuard) => Promise<InsertedEvent | undefined>;
   now: number;
 }
 
@@ -212,7 +214,11 @@ export async function persistEvent(tx: Db, input: PersistInput): Promise<Persist
     outbox: input.outbox,
     txn: input.txn,
   };
-  const inserted = input.insert ? input.insert(row) : await insertEvent(tx, row, input.guard);
+  const inserted = input.insert
+    ? input.insert(row)
+    : input.guard && input.guardedInsert
+      ? await input.guardedInsert(row, input.guard)
+      : await insertEvent(tx, row, input.guard);
   if (!inserted) throw new StaleWriteError("the room changed since the write cache was filled");
   const isExtremity = moves && !inserted.cited;
 

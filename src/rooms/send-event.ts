@@ -436,6 +436,7 @@ async function writeOn(
     txn: req.txn,
     stateGroupDepths: depths,
     guard,
+    guardedInsert: (row, g) => ctx.rooms.guardedInserts.insert(row, g),
     knownServers,
     now: ctx.clock(),
   });

@@ -5,6 +5,8 @@ import { CommitNotifications } from "./commit-notifications.ts";
 import { KeyedMutex } from "./keyed-mutex.ts";
 import { RoomActivity } from "./room-activity.ts";
 import { RoomWriteCache } from "./write-cache.ts";
+import { GuardedInserts } from "./guarded-inserts.ts";
+import type { Db } from "../storage/database.ts";
 
 /** A user's global profile, as member events carry it. */
 export interface MemberProfile {
@@ -30,6 +32,8 @@ export interface RoomService {
   readonly writeCache: RoomWriteCache;
   /** Each room's version, once read (it never changes); see room-versions.ts. */
   readonly versions: Map<string, RoomVersion>;
+  /** Guarded single-statement inserts of several rooms sharing a statement. */
+  readonly guardedInserts: GuardedInserts;
 }
 
 export function createRoomService(opts: {
@@ -39,6 +43,7 @@ export function createRoomService(opts: {
   profiles?: ProfileLookup;
   /** The events stream's position at start (see RoomActivity). */
   eventsPosition: number;
+  db: Db;
 }): RoomService {
   return {
     locks: new KeyedMutex(),
@@ -48,5 +53,6 @@ export function createRoomService(opts: {
     profiles: opts.profiles ?? (async () => ({})),
     writeCache: new RoomWriteCache(),
     versions: new Map(),
+    guardedInserts: new GuardedInserts(opts.db),
   };
 }

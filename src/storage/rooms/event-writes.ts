@@ -58,6 +58,28 @@ export interface InsertGuard {
   lockKey?: bigint;
 }
 
+/** The events table's columns, in the order `eventValues` gives a row's values. */
+const EVENT_COLUMNS = sql`event_id, room_id, stream_ordering, topological_ordering, type, state_key, sender,
+  origin_server_ts, pdu, outlier, rejected_reason, soft_failed, state_group_before, state_group_after,
+  relates_to_id, relation_type, redacts, created_ts`;
+
+function eventValues(ev: NewEventRow): RawBuilder<unknown> {
+  return sql`${ev.eventId}::text, ${ev.roomId}::text, ${ev.streamOrdering}::bigint, ${ev.depth}::bigint,
+    ${ev.type}::text, ${ev.stateKey ?? null}::text, ${ev.sender}::text, ${ev.originServerTs}::bigint,
+    ${ev.pdu}::text, ${ev.outlier}::boolean, ${ev.rejectedReason}::text, ${ev.softFailed}::boolean,
+    ${ev.stateGroupBefore}::bigint, ${ev.stateGroupAfter}::bigint, ${ev.relatesToId}::text,
+    ${ev.relationType}::text, ${ev.redacts}::text, ${ev.createdTs}::bigint`;
+}
+
+/** The client transaction is not recorded yet (true without one). */
+function txnUnused(t: NewEventRow["txn"]): RawBuilder<boolean> {
+  return sql<boolean>`NOT EXISTS (
+    SELECT 1 FROM event_txn_ids
+    WHERE user_id = ${t?.scope.userId ?? null} AND device_id = ${t?.scope.deviceId ?? null}
+    AND endpoint = ${t?.scope.endpoint ?? null} AND txn_id = ${t?.scope.txnId ?? null}
+  )`;
+}
+
 /** The room-level part of an InsertGuard, as a condition: lock taken, extremities as given, none of `watched` redacted. */
 function guardHolds(roomId: string, guard: InsertGuard): RawBuilder<boolean> {
   const lock =
@@ -100,11 +122,7 @@ export async function insertEvent(
   const guardCte = guard
     ? sql`guard AS (
         SELECT ${guardHolds(ev.roomId, guard)}
-        AND NOT EXISTS (
-          SELECT 1 FROM event_txn_ids
-          WHERE user_id = ${t?.scope.userId ?? null} AND device_id = ${t?.scope.deviceId ?? null}
-          AND endpoint = ${t?.scope.endpoint ?? null} AND txn_id = ${t?.scope.txnId ?? null}
-        ) AS ok
+        AND ${txnUnused(t)} AS ok
       ), `
     : sql``;
   const ok = guard ? sql`(SELECT ok FROM guard)` : sql`true`;
@@ -154,23 +172,81 @@ export async function insertEvent(
       INSERT INTO event_auth_edges (event_id, auth_event_id)
       SELECT ${ev.eventId}, unnest(${auths}::text[]) WHERE ${ok}
     )${extremities}${txn}${ev.stateChanges ? sql`, ${ev.stateChanges}` : sql``}${outbox}
-    INSERT INTO events (
-      event_id, room_id, stream_ordering, topological_ordering, type, state_key, sender, origin_server_ts,
-      pdu, outlier, rejected_reason, soft_failed, state_group_before, state_group_after, relates_to_id,
-      relation_type, redacts, created_ts
-    )
-    SELECT
-      ${ev.eventId}::text, ${ev.roomId}::text, ${ev.streamOrdering}::bigint, ${ev.depth}::bigint,
-      ${ev.type}::text, ${ev.stateKey ?? null}::text, ${ev.sender}::text, ${ev.originServerTs}::bigint,
-      ${ev.pdu}::text, ${ev.outlier}::boolean, ${ev.rejectedReason}::text, ${ev.softFailed}::boolean,
-      ${ev.stateGroupBefore}::bigint, ${ev.stateGroupAfter}::bigint, ${ev.relatesToId}::text,
-      ${ev.relationType}::text, ${ev.redacts}::text, ${ev.createdTs}::bigint
+    INSERT INTO events (${EVENT_COLUMNS})
+    SELECT ${eventValues(ev)}
     WHERE ${ok}
     RETURNING event_id${probes}
   `.execute(tx);
   const row = result.rows[0];
   if (!row) return undefined;
   return { cited: row.cited ?? false, redactions: row.redactions ?? [] };
+}
+
+/** A guarded insert that can share a statement with others (see insertGuardedEvents). */
+export function canShareStatement(ev: NewEventRow, guard: InsertGuard): boolean {
+  return (
+    guard.lockKey !== undefined && !ev.stateChanges && !ev.probeLaterEvents && !ev.extremities?.unlessCited
+  );
+}
+
+/**
+ * Guarded inserts of events of different rooms (each as insertEvent with its guard, which must take
+ * its room's lock with a try: `canShareStatement`) in one statement, each judged by its own guard: a
+ * failed guard writes nothing of its event and leaves the others alone. One commit and one round
+ * trip for several rooms' messages. Answers in order: undefined where the guard failed.
+ */
+export async function insertGuardedEvents(
+  db: Db,
+  items: readonly { ev: NewEventRow; guard: InsertGuard }[],
+): Promise<(InsertedEvent | undefined)[]> {
+  if (items.length === 1) return [await insertEvent(db, items[0]!.ev, items[0]!.guard)];
+  const parts = items.map(({ ev, guard }, i) => {
+    const n = (name: string) => sql.raw(`${name}_${i}`);
+    const t = ev.txn;
+    const ok = sql`(SELECT ok FROM ${n("g")})`;
+    const x = ev.extremities;
+    return sql`${n("g")} AS (
+        SELECT pg_try_advisory_xact_lock(${guard.lockKey!.toString()}::bigint)
+        AND ${guardHolds(ev.roomId, { ...guard, lockKey: undefined })}
+        AND ${txnUnused(t)} AS ok
+      ), ${n("pe")} AS (
+        INSERT INTO event_edges (event_id, prev_event_id)
+        SELECT ${ev.eventId}, unnest(${[...new Set(ev.prevEventIds)]}::text[]) WHERE ${ok}
+      ), ${n("ae")} AS (
+        INSERT INTO event_auth_edges (event_id, auth_event_id)
+        SELECT ${ev.eventId}, unnest(${[...new Set(ev.authEventIds)]}::text[]) WHERE ${ok}
+      ), ${n("rx")} AS (
+        DELETE FROM forward_extremities
+        WHERE room_id = ${ev.roomId} AND event_id = ANY(${[...(x?.cited ?? [])]}::text[]) AND ${ok}
+      ), ${n("ax")} AS (
+        INSERT INTO forward_extremities (room_id, event_id)
+        SELECT ${ev.roomId}, e FROM unnest(${x?.added === undefined ? [] : [x.added]}::text[]) AS e WHERE ${ok}
+        ON CONFLICT (room_id, event_id) DO NOTHING
+      ), ${n("tx")} AS (
+        INSERT INTO event_txn_ids (user_id, device_id, endpoint, txn_id, event_id, request_hash, created_ts)
+        SELECT ${t?.scope.userId ?? null}::text, ${t?.scope.deviceId ?? null}::text,
+          ${t?.scope.endpoint ?? null}::text, ${t?.scope.txnId ?? null}::text, ${ev.eventId}::text,
+          ${t?.requestHash ?? null}::bytea, ${ev.createdTs}::bigint
+        WHERE ${ok} AND ${t !== undefined}::boolean
+      ), ${n("ob")} AS (
+        INSERT INTO federation_outbox_pdus (destination, stream_ordering, room_id, event_id)
+        SELECT d, ${ev.streamOrdering}::bigint, ${ev.roomId}::text, ${ev.eventId}::text
+        FROM unnest(${ev.streamOrdering === null ? [] : [...(ev.outbox ?? [])]}::text[]) AS d WHERE ${ok}
+        ON CONFLICT DO NOTHING
+      ), ${n("ev")} AS (
+        INSERT INTO events (${EVENT_COLUMNS})
+        SELECT ${eventValues(ev)}
+        WHERE ${ok}
+        RETURNING event_id
+      )`;
+  });
+  const answers = sql.join(
+    items.map((_, i) => sql`SELECT ${i}::int AS i FROM ${sql.raw(`ev_${i}`)}`),
+    sql` UNION ALL `,
+  );
+  const result = await sql<{ i: number }>`WITH ${sql.join(parts, sql`, `)} ${answers}`.execute(db);
+  const written = new Set(result.rows.map((r) => Number(r.i)));
+  return items.map((_, i) => (written.has(i) ? { cited: false, redactions: [] } : undefined));
 }
 
 /**
@@ -226,11 +302,7 @@ export async function insertEventRun(
       SELECT ${roomId}, e FROM unnest(${[...extremities.added]}::text[]) AS e WHERE ${ok}
       ON CONFLICT (room_id, event_id) DO NOTHING
     )
-    INSERT INTO events (
-      event_id, room_id, stream_ordering, topological_ordering, type, state_key, sender, origin_server_ts,
-      pdu, outlier, rejected_reason, soft_failed, state_group_before, state_group_after, relates_to_id,
-      relation_type, redacts, created_ts
-    )
+    INSERT INTO events (${EVENT_COLUMNS})
     SELECT * FROM unnest(
       ${ids}::text[], ${col((r) => r.roomId)}::text[],
       ${col((r) => r.streamOrdering)}::bigint[], ${col((r) => r.depth)}::bigint[],
