@@ -39,19 +39,39 @@ export async function handleSync(
     ...body,
     ...(await deviceKeyCounts(ctx, req.userId, req.deviceId)),
   });
+  // After a timeout with nothing computed, compute once (the response needs its body).
+  let mustCompute = false;
   for (;;) {
     const snapshot = snapshotPositions(ctx);
-    const result = await computeSync(ctx, req, snapshot);
+    // Nothing moved since the client's token: nothing can be new, so wait on the rooms the user was
+    // in at that position, if a computation already found them.
+    const quietRooms =
+      waits && !mustCompute && !movedSince(req.since!, snapshot)
+        ? ctx.sync.joinedRooms.at(req.userId, snapshot.events)
+        : undefined;
+    let result: Awaited<ReturnType<typeof computeSync>> | undefined;
+    if (quietRooms === undefined) {
+      result = await computeSync(ctx, req, snapshot);
+      ctx.sync.joinedRooms.remember(req.userId, snapshot.events, result.joinedRoomIds);
+    }
     const remaining = deadline - ctx.clock();
-    if (!result.empty || !waits || remaining <= 0 || signal?.aborted) return respond(result.body);
+    if (result && (!result.empty || !waits || remaining <= 0 || signal?.aborted)) return respond(result.body);
+    if (!result && (remaining <= 0 || signal?.aborted)) {
+      mustCompute = true;
+      continue;
+    }
     const stop = new AbortController();
     const onAbort = (): void => stop.abort();
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      const woken = ctx.notifier.wait(req.userId, result.joinedRoomIds, remaining, stop.signal);
+      const rooms = result ? result.joinedRoomIds : quietRooms!;
+      const woken = ctx.notifier.wait(req.userId, [...rooms], remaining, stop.signal);
       if (movedSince(snapshotPositions(ctx), snapshot)) continue;
       // Timed out or the client went away: the empty response, with a next_batch to continue from.
-      if ((await woken) === undefined) return respond(result.body);
+      if ((await woken) === undefined) {
+        if (result) return respond(result.body);
+        mustCompute = true;
+      }
     } finally {
       stop.abort();
       signal?.removeEventListener("abort", onAbort);

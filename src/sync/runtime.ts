@@ -3,6 +3,7 @@ import { BoundedGroupFactsCache } from "./group-facts-cache.ts";
 import { LazyMemberCache } from "./lazy-members.ts";
 import { StateGroupCache } from "./state-group-cache.ts";
 import { SharedSyncReads } from "./shared-reads.ts";
+import { JoinedRoomsCache } from "./joined-rooms-cache.ts";
 import type { Db } from "../storage/database.ts";
 import type { Notifier } from "./notifier.ts";
 import { StreamWriter } from "./stream-writer.ts";
@@ -33,6 +34,8 @@ export interface SyncRuntime {
   readonly stateGroups: StateGroupCache;
   /** Membership and timeline reads shared by concurrent syncs. */
   readonly reads: SharedSyncReads;
+  /** Each user's joined rooms at the position of their last sync computation. */
+  readonly joinedRooms: JoinedRoomsCache;
 }
 
 export function createSyncRuntime(streams: Streams, notifier: Notifier, db: Db): SyncRuntime {
@@ -50,5 +53,6 @@ export function createSyncRuntime(streams: Streams, notifier: Notifier, db: Db):
     deviceKeyCounts: new DeviceKeyCountsCache(),
     stateGroups: new StateGroupCache(),
     reads: new SharedSyncReads(db),
+    joinedRooms: new JoinedRoomsCache(),
   };
 }

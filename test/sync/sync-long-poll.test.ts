@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Session } from "../../src/accounts/session.ts";
+import { JoinedRoomsCache } from "../../src/sync/joined-rooms-cache.ts";
 import { startTestHomeserver, type TestHomeserver } from "../support/homeserver.ts";
 import { createTestUser } from "../support/users.ts";
 import { call, enc, roomSection, RoomDriver, timelineOf, until } from "./helpers.ts";
@@ -36,6 +37,30 @@ describe("long-poll", () => {
     const body = await pending;
     expect(timelineOf(roomSection(body, "join", roomId)).map((e) => e.event_id)).toEqual([eventId]);
     expect(hs.ctx.notifier.waiting).toBe(0);
+  });
+
+  it("parks without computing when nothing moved since its token, on the rooms its last sync found", async () => {
+    const start = await rooms.sync(alice);
+    const answers: (readonly string[] | undefined)[] = [];
+    const at = JoinedRoomsCache.prototype.at;
+    const spy = vi.spyOn(JoinedRoomsCache.prototype, "at").mockImplementation(function (
+      this: JoinedRoomsCache,
+      userId: string,
+      position: number,
+    ) {
+      const rooms = at.call(this, userId, position);
+      answers.push(rooms);
+      return rooms;
+    });
+    try {
+      const { pending } = await parkedSync(start.next_batch as string);
+      expect(answers).toEqual([expect.arrayContaining([roomId])]);
+      const eventId = await rooms.send(alice, roomId, "still woken");
+      const body = await pending;
+      expect(timelineOf(roomSection(body, "join", roomId)).map((e) => e.event_id)).toEqual([eventId]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it("returns when account data changes", async () => {
