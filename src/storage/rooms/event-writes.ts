@@ -1,5 +1,6 @@
 import { sql, type RawBuilder } from "kysely";
 import type { Db } from "../database.ts";
+import { anyRedacted, extremitiesOf } from "./room-lock.ts";
 import type { TxnScope } from "./txn-ids.ts";
 
 export interface NewEventRow {
@@ -85,15 +86,66 @@ function guardHolds(roomId: string, guard: InsertGuard): RawBuilder<boolean> {
   const lock =
     guard.lockKey === undefined
       ? sql``
-      : sql`pg_try_advisory_xact_lock(${sql.raw(guard.lockKey.toString())}) AND `;
-  return sql<boolean>`${lock}ARRAY(
-      SELECT f.event_id FROM forward_extremities f JOIN events e ON e.event_id = f.event_id
-      WHERE f.room_id = ${roomId}
-      ORDER BY e.topological_ordering DESC, e.stream_ordering DESC
-    ) = ${[...guard.extremities]}::text[]
-    AND NOT EXISTS (
-      SELECT 1 FROM events WHERE event_id = ANY(${[...guard.watched]}::text[]) AND redacted_by IS NOT NULL
-    )`;
+      : sql`pg_try_advisory_xact_lock(${guard.lockKey.toString()}::bigint) AND `;
+  return sql<boolean>`${lock}${extremitiesOf(roomId)} = ${[...guard.extremities]}::text[]
+    AND NOT ${anyRedacted(guard.watched)}`;
+}
+
+/** A single event's guard: the room-level part, and its client transaction unused. */
+function eventGuard(ev: NewEventRow, guard: InsertGuard): RawBuilder<boolean> {
+  return sql<boolean>`${guardHolds(ev.roomId, guard)} AND ${txnUnused(ev.txn)}`;
+}
+
+/**
+ * What an event row's insert writes besides the row, as data-modifying CTEs named with `suffix`, each
+ * only where `ok`: its prev and auth edges, and where the row asks, its forward extremity changes,
+ * client transaction and outbox rows.
+ */
+function rowWriteCtes(ev: NewEventRow, ok: RawBuilder<unknown>, suffix = ""): RawBuilder<unknown> {
+  const name = (n: string) => sql.raw(`${n}${suffix}`);
+  const ctes = [
+    sql`${name("prev_edges")} AS (
+      INSERT INTO event_edges (event_id, prev_event_id)
+      SELECT ${ev.eventId}, unnest(${[...new Set(ev.prevEventIds)]}::text[]) WHERE ${ok}
+    )`,
+    sql`${name("auth_edges")} AS (
+      INSERT INTO event_auth_edges (event_id, auth_event_id)
+      SELECT ${ev.eventId}, unnest(${[...new Set(ev.authEventIds)]}::text[]) WHERE ${ok}
+    )`,
+  ];
+  const x = ev.extremities;
+  if (x) {
+    ctes.push(
+      sql`${name("removed_extremities")} AS (
+        DELETE FROM forward_extremities
+        WHERE room_id = ${ev.roomId} AND event_id = ANY(${[...x.cited]}::text[]) AND ${ok}
+      )`,
+      sql`${name("added_extremities")} AS (
+        INSERT INTO forward_extremities (room_id, event_id)
+        SELECT ${ev.roomId}, e FROM unnest(${x.added === undefined ? [] : [x.added]}::text[]) AS e WHERE ${ok}
+        ${x.unlessCited ? sql`AND NOT EXISTS (SELECT 1 FROM event_edges WHERE prev_event_id = e)` : sql``}
+        ON CONFLICT (room_id, event_id) DO NOTHING
+      )`,
+    );
+  }
+  const t = ev.txn;
+  if (t) {
+    ctes.push(sql`${name("txn")} AS (
+      INSERT INTO event_txn_ids (user_id, device_id, endpoint, txn_id, event_id, request_hash, created_ts)
+      SELECT ${t.scope.userId}::text, ${t.scope.deviceId}::text, ${t.scope.endpoint}::text,
+        ${t.scope.txnId}::text, ${ev.eventId}::text, ${t.requestHash}::bytea, ${ev.createdTs}::bigint
+      WHERE ${ok}
+    )`);
+  }
+  if (ev.outbox && ev.outbox.length > 0 && ev.streamOrdering !== null) {
+    ctes.push(sql`${name("outbox")} AS (
+      INSERT INTO federation_outbox_pdus (destination, stream_ordering, room_id, event_id)
+      SELECT d, ${ev.streamOrdering}::bigint, ${ev.roomId}::text, ${ev.eventId}::text
+      FROM unnest(${[...ev.outbox]}::text[]) AS d WHERE ${ok}
+      ON CONFLICT DO NOTHING
+    )`);
+  }
+  return sql.join(ctes, sql`, `);
 }
 
 /** What the insert statement found stored before it (see `NewEventRow.probeLaterEvents`). */
@@ -116,45 +168,8 @@ export async function insertEvent(
   ev: NewEventRow,
   guard?: InsertGuard,
 ): Promise<InsertedEvent | undefined> {
-  const prevs = [...new Set(ev.prevEventIds)];
-  const auths = [...new Set(ev.authEventIds)];
-  const t = ev.txn;
-  const guardCte = guard
-    ? sql`guard AS (
-        SELECT ${guardHolds(ev.roomId, guard)}
-        AND ${txnUnused(t)} AS ok
-      ), `
-    : sql``;
+  const guardCte = guard ? sql`guard AS (SELECT ${eventGuard(ev, guard)} AS ok), ` : sql``;
   const ok = guard ? sql`(SELECT ok FROM guard)` : sql`true`;
-  const x = ev.extremities;
-  const extremities = x
-    ? sql`, removed_extremities AS (
-        DELETE FROM forward_extremities
-        WHERE room_id = ${ev.roomId} AND event_id = ANY(${[...x.cited]}::text[]) AND ${ok}
-      ), added_extremities AS (
-        INSERT INTO forward_extremities (room_id, event_id)
-        SELECT ${ev.roomId}, e FROM unnest(${x.added === undefined ? [] : [x.added]}::text[]) AS e WHERE ${ok}
-        ${x.unlessCited ? sql`AND NOT EXISTS (SELECT 1 FROM event_edges WHERE prev_event_id = e)` : sql``}
-        ON CONFLICT (room_id, event_id) DO NOTHING
-      )`
-    : sql``;
-  const txn = t
-    ? sql`, txn AS (
-        INSERT INTO event_txn_ids (user_id, device_id, endpoint, txn_id, event_id, request_hash, created_ts)
-        SELECT ${t.scope.userId}::text, ${t.scope.deviceId}::text, ${t.scope.endpoint}::text,
-          ${t.scope.txnId}::text, ${ev.eventId}::text, ${t.requestHash}::bytea, ${ev.createdTs}::bigint
-        WHERE ${ok}
-      )`
-    : sql``;
-  const outbox =
-    ev.outbox && ev.outbox.length > 0 && ev.streamOrdering !== null
-      ? sql`, outbox AS (
-        INSERT INTO federation_outbox_pdus (destination, stream_ordering, room_id, event_id)
-        SELECT d, ${ev.streamOrdering}::bigint, ${ev.roomId}::text, ${ev.eventId}::text
-        FROM unnest(${[...ev.outbox]}::text[]) AS d WHERE ${ok}
-        ON CONFLICT DO NOTHING
-      )`
-      : sql``;
   const probes = ev.probeLaterEvents
     ? sql`,
       EXISTS (SELECT 1 FROM event_edges WHERE prev_event_id = ${ev.eventId}) AS cited,
@@ -165,13 +180,7 @@ export async function insertEvent(
       ) AS redactions`
     : sql``;
   const result = await sql<{ event_id: string; cited?: boolean; redactions?: string[] }>`
-    WITH ${guardCte}prev_edges AS (
-      INSERT INTO event_edges (event_id, prev_event_id)
-      SELECT ${ev.eventId}, unnest(${prevs}::text[]) WHERE ${ok}
-    ), auth_edges AS (
-      INSERT INTO event_auth_edges (event_id, auth_event_id)
-      SELECT ${ev.eventId}, unnest(${auths}::text[]) WHERE ${ok}
-    )${extremities}${txn}${ev.stateChanges ? sql`, ${ev.stateChanges}` : sql``}${outbox}
+    WITH ${guardCte}${rowWriteCtes(ev, ok)}${ev.stateChanges ? sql`, ${ev.stateChanges}` : sql``}
     INSERT INTO events (${EVENT_COLUMNS})
     SELECT ${eventValues(ev)}
     WHERE ${ok}
@@ -201,39 +210,10 @@ export async function insertGuardedEvents(
 ): Promise<(InsertedEvent | undefined)[]> {
   if (items.length === 1) return [await insertEvent(db, items[0]!.ev, items[0]!.guard)];
   const parts = items.map(({ ev, guard }, i) => {
-    const n = (name: string) => sql.raw(`${name}_${i}`);
-    const t = ev.txn;
-    const ok = sql`(SELECT ok FROM ${n("g")})`;
-    const x = ev.extremities;
-    return sql`${n("g")} AS (
-        SELECT pg_try_advisory_xact_lock(${guard.lockKey!.toString()}::bigint)
-        AND ${guardHolds(ev.roomId, { ...guard, lockKey: undefined })}
-        AND ${txnUnused(t)} AS ok
-      ), ${n("pe")} AS (
-        INSERT INTO event_edges (event_id, prev_event_id)
-        SELECT ${ev.eventId}, unnest(${[...new Set(ev.prevEventIds)]}::text[]) WHERE ${ok}
-      ), ${n("ae")} AS (
-        INSERT INTO event_auth_edges (event_id, auth_event_id)
-        SELECT ${ev.eventId}, unnest(${[...new Set(ev.authEventIds)]}::text[]) WHERE ${ok}
-      ), ${n("rx")} AS (
-        DELETE FROM forward_extremities
-        WHERE room_id = ${ev.roomId} AND event_id = ANY(${[...(x?.cited ?? [])]}::text[]) AND ${ok}
-      ), ${n("ax")} AS (
-        INSERT INTO forward_extremities (room_id, event_id)
-        SELECT ${ev.roomId}, e FROM unnest(${x?.added === undefined ? [] : [x.added]}::text[]) AS e WHERE ${ok}
-        ON CONFLICT (room_id, event_id) DO NOTHING
-      ), ${n("tx")} AS (
-        INSERT INTO event_txn_ids (user_id, device_id, endpoint, txn_id, event_id, request_hash, created_ts)
-        SELECT ${t?.scope.userId ?? null}::text, ${t?.scope.deviceId ?? null}::text,
-          ${t?.scope.endpoint ?? null}::text, ${t?.scope.txnId ?? null}::text, ${ev.eventId}::text,
-          ${t?.requestHash ?? null}::bytea, ${ev.createdTs}::bigint
-        WHERE ${ok} AND ${t !== undefined}::boolean
-      ), ${n("ob")} AS (
-        INSERT INTO federation_outbox_pdus (destination, stream_ordering, room_id, event_id)
-        SELECT d, ${ev.streamOrdering}::bigint, ${ev.roomId}::text, ${ev.eventId}::text
-        FROM unnest(${ev.streamOrdering === null ? [] : [...(ev.outbox ?? [])]}::text[]) AS d WHERE ${ok}
-        ON CONFLICT DO NOTHING
-      ), ${n("ev")} AS (
+    const ok = sql`(SELECT ok FROM ${sql.raw(`guard_${i}`)})`;
+    return sql`${sql.raw(`guard_${i}`)} AS (SELECT ${eventGuard(ev, guard)} AS ok),
+      ${rowWriteCtes(ev, ok, `_${i}`)},
+      ${sql.raw(`ev_${i}`)} AS (
         INSERT INTO events (${EVENT_COLUMNS})
         SELECT ${eventValues(ev)}
         WHERE ${ok}
