@@ -47,8 +47,8 @@ export class HeldEventInserts {
     return written;
   }
 
-  /** Ids of the rows held. */
-  get eventIds(): string[] {
-    return this.rows.map((r) => r.eventId);
+  /** How many rows are held. */
+  get size(): number {
+    return this.rows.length;
   }
 }

@@ -16,9 +16,8 @@ import { redactsOf } from "./apply-redactions.ts";
 import { HeldEventInserts } from "./held-event-inserts.ts";
 import { persistEvent, type PersistOutcome } from "./persist-event.ts";
 import { resolveStoredStates } from "./resolve-stored-states.ts";
-import { withRoomWrite, withRoomWriteBatch, type WriteResult } from "./room-write.ts";
+import { cachedRoomGuard, withRoomWrite, withRoomWriteBatch, type WriteResult } from "./room-write.ts";
 import { offlineDb, OfflineQueryError } from "../storage/offline-db.ts";
-import { roomLockKey } from "../storage/rooms/room-lock.ts";
 import { RoomWriteCache, type CachedRoom } from "./write-cache.ts";
 import {
   computeStateBefore,
@@ -584,12 +583,8 @@ async function acceptAlone(
     if (e instanceof OfflineQueryError) return undefined;
     throw e;
   }
-  if (offline.touched() || batch.held.eventIds.length !== inputs.length) return undefined;
-  const written = await batch.held.flush(db, {
-    extremities: cached.extremities,
-    watched: RoomWriteCache.watchedIds(cached),
-    lockKey: roomLockKey(ctx.config.database.schema, roomId),
-  });
+  if (offline.touched() || batch.held.size !== inputs.length) return undefined;
+  const written = await batch.held.flush(db, cachedRoomGuard(ctx, roomId, cached));
   if (!written) return undefined;
   return { value: outcomes, notify: { userIds: [] }, federate: [], cache: cacheAfter(batch, version) };
 }

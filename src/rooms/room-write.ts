@@ -1,7 +1,13 @@
 import type { HearthContext } from "../context.ts";
 import type { Db } from "../storage/database.ts";
-import { beginRoomWrite, commitRoomWrite, rollbackRoomWrite } from "../storage/rooms/room-lock.ts";
-import type { CachedRoom } from "./write-cache.ts";
+import type { InsertGuard } from "../storage/rooms/event-writes.ts";
+import {
+  beginRoomWrite,
+  commitRoomWrite,
+  rollbackRoomWrite,
+  roomLockKey,
+} from "../storage/rooms/room-lock.ts";
+import { RoomWriteCache, type CachedRoom } from "./write-cache.ts";
 
 export interface WriteResult<T> {
   value: T;
@@ -11,6 +17,18 @@ export interface WriteResult<T> {
   federate?: readonly string[];
   /** The room as this write left it, kept for the next write once the transaction has committed. */
   cache?: CachedRoom;
+}
+
+/**
+ * What a write built on the cached room `entry` and run on its own (the `alone` of withRoomWrite)
+ * has its insert check: the room's lock free, the cached extremities and events as they were.
+ */
+export function cachedRoomGuard(ctx: HearthContext, roomId: string, entry: CachedRoom): InsertGuard {
+  return {
+    extremities: entry.extremities,
+    watched: RoomWriteCache.watchedIds(entry),
+    lockKey: roomLockKey(ctx.config.database.schema, roomId),
+  };
 }
 
 /**

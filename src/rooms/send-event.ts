@@ -9,7 +9,7 @@ import type { Db } from "../storage/database.ts";
 import { getEvent, getEvents, type StoredEvent } from "../storage/rooms/events.ts";
 import { getForwardExtremities } from "../storage/rooms/forward-extremities.ts";
 import type { InsertGuard } from "../storage/rooms/event-writes.ts";
-import { readWriteSnapshot, roomLockKey } from "../storage/rooms/room-lock.ts";
+import { readWriteSnapshot } from "../storage/rooms/room-lock.ts";
 import { cachedServers } from "../federation/sender/outbox-writer.ts";
 import { getRoom } from "../storage/rooms/rooms.ts";
 import type { TxnScope } from "../storage/rooms/txn-ids.ts";
@@ -17,7 +17,7 @@ import type { EventDraft } from "./build-event.ts";
 import { buildCheckedEvent } from "./check-event.ts";
 import { StaleWriteError, type PersistOutcome } from "./persist-event.ts";
 import { persistLocalEvent } from "./persist-local-event.ts";
-import { withRoomWrite, type WriteResult } from "./room-write.ts";
+import { cachedRoomGuard, withRoomWrite, type WriteResult } from "./room-write.ts";
 import { computeStateBefore, type StateBefore } from "./state-before.ts";
 import { RoomWriteCache, type CachedRoom } from "./write-cache.ts";
 
@@ -319,11 +319,7 @@ async function writeAlone(
   if (entry.extremities.length !== 1) return undefined;
   const servers = cachedServers(ctx, req.roomId, req.draft, entry.extremities);
   if (servers === undefined) return undefined;
-  const guard = {
-    extremities: entry.extremities,
-    watched: RoomWriteCache.watchedIds(entry),
-    lockKey: roomLockKey(ctx.config.database.schema, req.roomId),
-  };
+  const guard = cachedRoomGuard(ctx, req.roomId, entry);
   try {
     return await writeOn(ctx, req, db, position, entry.extremities, entry, guard, undefined, servers);
   } catch (e) {

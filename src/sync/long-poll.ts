@@ -64,8 +64,12 @@ export async function handleSync(
     const onAbort = (): void => stop.abort();
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      const rooms = result ? result.joinedRoomIds : quietRooms!;
-      const woken = ctx.notifier.wait(req.userId, [...rooms], remaining, stop.signal);
+      const woken = ctx.notifier.wait(
+        req.userId,
+        result?.joinedRoomIds ?? quietRooms!,
+        remaining,
+        stop.signal,
+      );
       if (movedSince(snapshotPositions(ctx), snapshot)) continue;
       // Timed out or the client went away: the empty response, with a next_batch to continue from.
       if ((await woken) === undefined) {
