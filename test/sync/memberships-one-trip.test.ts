@@ -3,7 +3,6 @@ import type { Session } from "../../src/accounts/session.ts";
 import { usersWithMembershipChanges } from "../../src/storage/e2ee/device-lists.ts";
 import {
   membershipChanges,
-  membershipsAndChanges,
   membershipsAndChangesMany,
   membershipsAt,
 } from "../../src/storage/sync/sync-rooms.ts";
@@ -27,6 +26,12 @@ afterAll(() => hs?.destroy());
 
 const position = (): number => hs.ctx.streams.events.persistedUpTo;
 
+/** One window's answer. */
+async function membershipsAndChanges(userId: string, after: number, upTo: number) {
+  const [one] = await membershipsAndChangesMany(hs.ctx.db, [{ userId, after, upTo }]);
+  return one!;
+}
+
 it("reads in one trip what membershipsAt, membershipChanges and usersWithMembershipChanges read", async () => {
   const stays = await rooms.createRoom(alice, { preset: "public_chat" });
   const leaves = await rooms.createRoom(alice, { preset: "public_chat" });
@@ -47,7 +52,7 @@ it("reads in one trip what membershipsAt, membershipChanges and usersWithMembers
   // Past the snapshot: bob's current row in `stays` is newer than upTo (he leaves after it).
   expect((await call(hs, bob, "POST", `/rooms/${enc(stays)}/leave`, {})).status).toBe(200);
 
-  const got = await membershipsAndChanges(hs.ctx.db, bob.userId, after, upTo);
+  const got = await membershipsAndChanges(bob.userId, after, upTo);
   const now = await membershipsAt(hs.ctx.db, bob.userId, upTo);
   const changes = await membershipChanges(hs.ctx.db, bob.userId, after, upTo);
   expect(got.now).toEqual(now);
@@ -67,7 +72,7 @@ it("reads in one trip what membershipsAt, membershipChanges and usersWithMembers
   expect([...got.departed].sort()).toEqual([...expected].sort());
   expect([...got.departed].sort()).toEqual([bob.userId, carol.userId].sort());
   // An empty window: nothing changed, nobody departed.
-  const quiet = await membershipsAndChanges(hs.ctx.db, bob.userId, upTo, upTo);
+  const quiet = await membershipsAndChanges(bob.userId, upTo, upTo);
   expect(quiet.changes).toEqual([]);
   expect(quiet.departed).toEqual([]);
   // Several windows (of one user or several) in one query: each answered as if asked alone.
@@ -78,7 +83,7 @@ it("reads in one trip what membershipsAt, membershipChanges and usersWithMembers
   ]);
   expect(many).toHaveLength(3);
   expect(many[0]).toEqual(got);
-  expect(many[1]).toEqual(await membershipsAndChanges(hs.ctx.db, carol.userId, after, upTo));
+  expect(many[1]).toEqual(await membershipsAndChanges(carol.userId, after, upTo));
   expect(many[1]!.now.get(invited)?.membership).toBe("join");
   expect(many[2]).toEqual(quiet);
   expect(await membershipsAndChangesMany(hs.ctx.db, [])).toEqual([]);

@@ -38,16 +38,6 @@ export async function membershipsAt(
   return membershipsFromCurrent(db, userId, current, upTo);
 }
 
-/**
- * What an incremental sync reads about memberships, in one round trip (on a busy server the per-query
- * syscalls, not the index lookups, are what a sync costs): membershipsAt(upTo), membershipChanges(after,
- * upTo), and `departed`: users whose membership in any room the user is or was in during the window
- * became something other than join in (after, upTo] (device_lists.left candidates, see
- * usersWithMembershipChanges). Its room set covers the joined-at-upTo and changed-in-window rooms
- * device-lists.ts asks about without knowing the membership at upTo, so it adds the rooms whose current
- * row is newer than upTo (a write racing the snapshot); a candidate from those who shares no room with
- * the user is reported as left, which only tells the client to stop tracking someone it need not track.
- */
 export interface MembershipsAndChanges {
   now: Map<string, MembershipAt>;
   changes: MembershipChange[];
@@ -60,17 +50,17 @@ export interface MembershipWindow {
   upTo: number;
 }
 
-export async function membershipsAndChanges(
-  db: Db,
-  userId: string,
-  after: number,
-  upTo: number,
-): Promise<MembershipsAndChanges> {
-  const [one] = await membershipsAndChangesMany(db, [{ userId, after, upTo }]);
-  return one!;
-}
-
-/** membershipsAndChanges for several windows (of one user or many) in one round trip, in order. */
+/**
+ * What an incremental sync reads about memberships, for several windows (of one user or many, answered
+ * in order) in one round trip (on a busy server the per-query syscalls, not the index lookups, are
+ * what a sync costs): membershipsAt(upTo), membershipChanges(after, upTo), and `departed`: users
+ * whose membership in any room the user is or was in during the window became something other than
+ * join in (after, upTo] (device_lists.left candidates, see usersWithMembershipChanges). Its room set
+ * covers the joined-at-upTo and changed-in-window rooms device-lists.ts asks about without knowing the
+ * membership at upTo, so it adds the rooms whose current row is newer than upTo (a write racing the
+ * snapshot); a candidate from those who shares no room with the user is reported as left, which only
+ * tells the client to stop tracking someone it need not track.
+ */
 export async function membershipsAndChangesMany(
   db: Db,
   windows: readonly MembershipWindow[],
