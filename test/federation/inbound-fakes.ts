@@ -19,6 +19,7 @@ import { buildEvent, federationPdu, type EventDraft } from "../../src/rooms/buil
 import { getCurrentStateIds } from "../../src/storage/rooms/current-state.ts";
 import { getEvents } from "../../src/storage/rooms/events.ts";
 import { receivePdu } from "../../src/federation/inbound/receive-pdu.ts";
+import { processTransaction } from "../../src/federation/inbound/transaction.ts";
 import { makeRoom, version } from "../rooms/helpers.ts";
 import { getForwardExtremities } from "../../src/storage/rooms/forward-extremities.ts";
 import type { FederationPeers } from "../../src/federation/inbound/peers.ts";
@@ -178,4 +179,24 @@ export async function roomWithRemoteMember(
   const res = await receivePdu(ctx, peers, remoteName, remote.wire(join));
   if (res.outcome !== "accepted") throw new Error(`the remote member's join was not accepted: ${res.error}`);
   return { remote, peers, roomId, join };
+}
+
+/**
+ * Sends PDUs built by `remote` to the local server as `PUT /send` transactions from the remote
+ * server, each under a new transaction id, and resolves with the answer.
+ */
+export function pduSender(
+  ctx: HearthContext,
+  remote: RemoteServer,
+  peers: FederationPeers,
+): (pdus: readonly IdentifiedPdu[]) => Promise<JsonObject> {
+  const prefix = randomBytes(6).toString("hex");
+  let n = 0;
+  return (pdus) =>
+    processTransaction(ctx, peers, ctx.federationInbound, remote.serverName, `${prefix}.${++n}`, {
+      origin: remote.serverName,
+      origin_server_ts: 1,
+      pdus: pdus.map((p) => remote.wire(p)),
+      edus: [],
+    });
 }

@@ -1,7 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import pg from "pg";
 import type { IdentifiedPdu } from "../../src/core/pdu.ts";
-import { processTransaction } from "../../src/federation/inbound/transaction.ts";
 import { HeldEventInserts } from "../../src/rooms/held-event-inserts.ts";
 import { storeOutliers } from "../../src/rooms/remote-events.ts";
 import { sendLocalEvent } from "../../src/rooms/send-event.ts";
@@ -9,7 +8,7 @@ import { getEvent, getEvents } from "../../src/storage/rooms/events.ts";
 import { getForwardExtremities } from "../../src/storage/rooms/forward-extremities.ts";
 import { roomLockKey } from "../../src/storage/rooms/room-lock.ts";
 import { startTestHomeserver, type TestHomeserver } from "../support/homeserver.ts";
-import { roomWithRemoteMember } from "./inbound-fakes.ts";
+import { pduSender, roomWithRemoteMember } from "./inbound-fakes.ts";
 
 /*
  * A run of plain messages extending a room whose write cache is warm is stored by one guarded
@@ -28,17 +27,10 @@ const alice = "@alice:hs1.test";
 const bob = "@bob:hs2.test";
 const mallory = "@mallory:hs2.test";
 const msg = (body: string) => ({ type: "m.room.message", content: { msgtype: "m.text", body } });
-let txn = 0;
 
 async function setup() {
   const { remote, peers, roomId, join } = await roomWithRemoteMember(hs.ctx, { creator: alice, member: bob });
-  const send = (pdus: IdentifiedPdu[]) =>
-    processTransaction(hs.ctx, peers, hs.ctx.federationInbound, "hs2.test", `c${++txn}`, {
-      origin: "hs2.test",
-      origin_server_ts: 1,
-      pdus: pdus.map((p) => remote.wire(p)),
-      edus: [],
-    });
+  const send = pduSender(hs.ctx, remote, peers);
   const chain = async (from: IdentifiedPdu, bodies: string[], sender = bob): Promise<IdentifiedPdu[]> => {
     const out: IdentifiedPdu[] = [];
     let prev = from;

@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IdentifiedPdu } from "../../src/core/pdu.ts";
 import { stateTupleKey } from "../../src/core/state-key.ts";
-import { processTransaction } from "../../src/federation/inbound/transaction.ts";
 import { sendLocalEvent } from "../../src/rooms/send-event.ts";
 import { getEvent, getEvents } from "../../src/storage/rooms/events.ts";
 import { getForwardExtremities } from "../../src/storage/rooms/forward-extremities.ts";
 import { startTestHomeserver, type TestHomeserver } from "../support/homeserver.ts";
 import { currentState } from "../rooms/helpers.ts";
-import { roomWithRemoteMember } from "./inbound-fakes.ts";
+import { pduSender, roomWithRemoteMember } from "./inbound-fakes.ts";
 
 /*
  * A transaction's PDUs of one room are stored in one room write: each must be judged exactly as if
@@ -24,17 +23,10 @@ const alice = "@alice:hs1.test";
 const bob = "@bob:hs2.test";
 const carol = "@carol:hs2.test";
 const msg = (body: string) => ({ type: "m.room.message", content: { msgtype: "m.text", body } });
-let txn = 0;
 
 async function setup() {
   const { remote, peers, roomId } = await roomWithRemoteMember(hs.ctx, { creator: alice, member: bob });
-  const send = (pdus: IdentifiedPdu[]) =>
-    processTransaction(hs.ctx, peers, hs.ctx.federationInbound, "hs2.test", `b${++txn}`, {
-      origin: "hs2.test",
-      origin_server_ts: 1,
-      pdus: pdus.map((p) => remote.wire(p)),
-      edus: [],
-    });
+  const send = pduSender(hs.ctx, remote, peers);
   /**
    * The auth events a v12 event of `sender` cites (the create event is implied by the room id), from
    * current state plus `extra` (events of the same transaction).

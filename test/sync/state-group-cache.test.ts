@@ -12,6 +12,24 @@ import { makeRoom } from "../rooms/helpers.ts";
 const state = (n: number, prefix = "k"): Map<StateTupleKey, string> =>
   new Map(Array.from({ length: n }, (_, i) => [stateTupleKey("t", `${prefix}${i}`), `$e${i}`]));
 
+let hs: TestHomeserver;
+beforeAll(async () => {
+  hs = await startTestHomeserver({ server_name: "hs1.test" });
+});
+afterAll(() => hs?.destroy());
+
+const alice = "@alice:hs1.test";
+
+/** Sets the room's topic; the state group after that event. */
+async function setTopic(roomId: string, topic: string): Promise<number> {
+  const { eventId } = await sendLocalEvent(hs.ctx, {
+    roomId,
+    sender: alice,
+    draft: { type: "m.room.topic", stateKey: "", content: { topic } },
+  });
+  return (await getEvent(hs.ctx.db, eventId))!.stateGroupAfter!;
+}
+
 describe("StateGroupCache", () => {
   it("keeps at most its budget of entries, least recently used out first", () => {
     const cache = new StateGroupCache(10);
@@ -30,24 +48,10 @@ describe("StateGroupCache", () => {
 });
 
 describe("state groups loaded over cached ones", () => {
-  let hs: TestHomeserver;
-  beforeAll(async () => {
-    hs = await startTestHomeserver({ server_name: "hs1.test" });
-  });
-  afterAll(() => hs?.destroy());
-
   it("walks a delta chain only down to a known group and gives the same state as a full load", async () => {
-    const alice = "@alice:hs1.test";
     const { roomId } = await makeRoom(hs.ctx, alice, { preset: "public_chat" });
     const groups: number[] = [];
-    for (const topic of ["one", "two", "three", "four"]) {
-      const { eventId } = await sendLocalEvent(hs.ctx, {
-        roomId,
-        sender: alice,
-        draft: { type: "m.room.topic", stateKey: "", content: { topic } },
-      });
-      groups.push((await getEvent(hs.ctx.db, eventId))!.stateGroupAfter!);
-    }
+    for (const topic of ["one", "two", "three", "four"]) groups.push(await setTopic(roomId, topic));
     const full = await loadStateGroups(hs.ctx.db, groups);
     const [first, , third, last] = groups as [number, number, number, number];
 
@@ -72,24 +76,12 @@ describe("state groups loaded over cached ones", () => {
 });
 
 describe("state entries looked up across delta chains", () => {
-  let hs: TestHomeserver;
-  beforeAll(async () => {
-    hs = await startTestHomeserver({ server_name: "hs1.test" });
-  });
-  afterAll(() => hs?.destroy());
-
   it("answers each group as its full state does, for a few keys and for many, with the events", async () => {
-    const alice = "@alice:hs1.test";
     const { roomId } = await makeRoom(hs.ctx, alice, { preset: "public_chat" });
     // Groups sharing one chain: each topic change is a delta on the one before.
     const groups: number[] = [];
     for (const [i, topic] of ["a", "b", "c"].entries()) {
-      const { eventId } = await sendLocalEvent(hs.ctx, {
-        roomId,
-        sender: alice,
-        draft: { type: "m.room.topic", stateKey: "", content: { topic } },
-      });
-      groups.push((await getEvent(hs.ctx.db, eventId))!.stateGroupAfter!);
+      groups.push(await setTopic(roomId, topic));
       await sendLocalEvent(hs.ctx, {
         roomId,
         sender: alice,
